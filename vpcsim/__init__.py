@@ -1,0 +1,71 @@
+"""vpcsim: simulate, packet by packet, what an AWS VPC does with traffic.
+
+Build a network with EC2-like operations (``Network``), then ask what reaches what. Every refused operation raises
+:class:`AwsError` with AWS's error code and leaves the network unchanged.
+"""
+
+from vpcsim.errors import AwsError, VpcsimError
+from vpcsim.model.addresses import ElasticIp
+from vpcsim.model.gateways import (
+    CustomerGateway,
+    EgressOnlyInternetGateway,
+    InternetGateway,
+    NatGateway,
+    VpcEndpoint,
+    VpnConnection,
+    VpnGateway,
+)
+from vpcsim.model.instance_types import InstanceTypeInfo, instance_type_info
+from vpcsim.model.interface import Instance, MetadataOptions, NetworkInterface
+from vpcsim.model.nacl import NetworkAcl, NetworkAclEntry
+from vpcsim.model.peering import VpcPeeringConnection
+from vpcsim.model.prefix_list import ManagedPrefixList
+from vpcsim.model.quotas import Quotas
+from vpcsim.model.route_table import Route, RouteTable, RouteTableAssociation
+from vpcsim.model.security_group import SecurityGroup, SecurityGroupRule
+from vpcsim.model.subnet import Subnet
+from vpcsim.model.transit_gateway import (
+    TransitGateway,
+    TransitGatewayAttachment,
+    TransitGatewayRoute,
+    TransitGatewayRouteTable,
+)
+from vpcsim.model.vpc import Vpc
+from vpcsim.network import Network
+
+__all__ = [
+    "AwsError",
+    "CustomerGateway",
+    "EgressOnlyInternetGateway",
+    "ElasticIp",
+    "Instance",
+    "InstanceTypeInfo",
+    "InternetGateway",
+    "ManagedPrefixList",
+    "MetadataOptions",
+    "NatGateway",
+    "Network",
+    "NetworkAcl",
+    "NetworkAclEntry",
+    "NetworkInterface",
+    "Quotas",
+    "Route",
+    "RouteTable",
+    "RouteTableAssociation",
+    "SecurityGroup",
+    "SecurityGroupRule",
+    "Subnet",
+    "TransitGateway",
+    "TransitGatewayAttachment",
+    "TransitGatewayRoute",
+    "TransitGatewayRouteTable",
+    "Vpc",
+    "VpcEndpoint",
+    "VpcPeeringConnection",
+    "VpcsimError",
+    "VpnConnection",
+    "VpnGateway",
+    "instance_type_info",
+]
+
+__version__ = "0.1.0"

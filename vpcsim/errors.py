@@ -1,0 +1,46 @@
+"""Errors raised by vpcsim.
+
+A dropped packet is data (a disposition), never an exception. An invalid operation is an exception: an
+:class:`AwsError` carrying the AWS error code users know (SPEC X), raised before anything changes.
+"""
+
+from __future__ import annotations
+
+__all__ = ["AwsError", "VpcsimError"]
+
+
+class VpcsimError(Exception):
+    """Base class of every error vpcsim raises on purpose."""
+
+
+class AwsError(VpcsimError, ValueError):
+    """An operation AWS would refuse, with AWS's error code (SPEC X).
+
+    It is a :class:`ValueError`, so callers that catch bad values catch it too. The network is unchanged
+    when it is raised.
+
+    Parameters
+    ----------
+    code : str
+        The EC2 API error code, e.g. ``"InvalidSubnet.Range"``.
+    message : str
+        What was wrong, naming the offending value.
+
+    Examples
+    --------
+    >>> err = AwsError("InvalidVpc.Range", "The CIDR '10.0.0.0/8' is invalid.")
+    >>> err.code
+    'InvalidVpc.Range'
+    >>> str(err)
+    "InvalidVpc.Range: The CIDR '10.0.0.0/8' is invalid."
+    >>> isinstance(err, ValueError)
+    True
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+    def __reduce__(self) -> tuple[type[AwsError], tuple[str, str]]:
+        return (type(self), (self.code, self.message))

@@ -1,0 +1,87 @@
+"""Built-in example networks: small, realistic, and the same every time."""
+
+from __future__ import annotations
+
+from vpcsim.network import Network
+
+__all__ = ["demo_network"]
+
+
+def demo_network() -> Network:
+    """A three-tier web application in one VPC, peered with a shared-services VPC.
+
+    - ``app`` VPC 10.0.0.0/16 with an IPv6 block: public subnets in two AZs behind an internet gateway, private
+      app and database subnets reaching the internet through a NAT gateway, an egress-only IGW for IPv6.
+    - ``web`` serves HTTP/HTTPS to the internet; ``api`` accepts 8080 from ``web``'s SG only; ``db`` accepts 5432
+      from ``api``'s SG; the database subnet's NACL admits 5432 from the app subnet only.
+    - ``bastion`` (SSH from 203.0.113.0/24) has a second ENI in the app subnet (the walkthrough of two ENIs).
+    - ``shared`` VPC 10.1.0.0/16 holds a ``monitoring`` instance reached over VPC peering.
+
+    Examples
+    --------
+    >>> net = demo_network()
+    >>> sorted(i.name for i in net.instances)
+    ['api', 'bastion', 'db', 'monitoring', 'web']
+    """
+    net = Network(region="us-east-1", seed=2026)
+    vpc = net.create_vpc("10.0.0.0/16", name="app", amazon_provided_ipv6_cidr_block=True)
+    assert vpc.ipv6_cidr_block is not None
+    v6 = list(vpc.ipv6_cidr_block.subnets(new_prefix=64))
+    public_a = net.create_subnet(
+        vpc, "10.0.0.0/24", az="us-east-1a", name="public-a", map_public_ip_on_launch=True, ipv6_cidr_block=str(v6[0])
+    )
+    public_b = net.create_subnet(vpc, "10.0.1.0/24", az="us-east-1b", name="public-b", map_public_ip_on_launch=True)
+    app = net.create_subnet(vpc, "10.0.10.0/24", az="us-east-1a", name="app-a", ipv6_cidr_block=str(v6[1]))
+    data = net.create_subnet(vpc, "10.0.20.0/24", az="us-east-1a", name="data-a")
+
+    igw = net.create_internet_gateway(name="app-igw")
+    net.attach_internet_gateway(igw, vpc)
+    eigw = net.create_egress_only_internet_gateway(vpc, name="app-eigw")
+    public_rt = net.create_route_table(vpc, name="public-rt")
+    net.create_route(public_rt, "0.0.0.0/0", igw)
+    net.create_route(public_rt, "::/0", igw)
+    for subnet in (public_a, public_b):
+        net.associate_route_table(public_rt, subnet)
+    nat = net.create_nat_gateway(public_a, allocation=net.allocate_address(name="nat-eip"), name="nat-a")
+    private_rt = net.create_route_table(vpc, name="private-rt")
+    net.create_route(private_rt, "0.0.0.0/0", nat)
+    net.create_route(private_rt, "::/0", eigw)
+    for subnet in (app, data):
+        net.associate_route_table(private_rt, subnet)
+
+    web_sg = net.create_security_group(vpc, "web", description="HTTP(S) from the internet")
+    for port in (80, 443):
+        net.authorize_security_group_ingress(web_sg, protocol="tcp", ports=port, cidr="0.0.0.0/0")
+    api_sg = net.create_security_group(vpc, "api", description="8080 from web")
+    net.authorize_security_group_ingress(api_sg, protocol="tcp", ports=8080, source_group=web_sg)
+    db_sg = net.create_security_group(vpc, "db", description="PostgreSQL from api")
+    net.authorize_security_group_ingress(db_sg, protocol="tcp", ports=5432, source_group=api_sg)
+    bastion_sg = net.create_security_group(vpc, "bastion", description="SSH from the office")
+    net.authorize_security_group_ingress(bastion_sg, protocol="tcp", ports=22, cidr="203.0.113.0/24")
+    net.authorize_security_group_ingress(api_sg, protocol="tcp", ports=22, source_group=bastion_sg)
+
+    data_acl = net.create_network_acl(vpc, name="data-acl")
+    net.create_network_acl_entry(
+        data_acl, rule_number=100, egress=False, protocol="tcp", action="allow", cidr="10.0.10.0/24", ports=5432
+    )
+    net.create_network_acl_entry(
+        data_acl, rule_number=100, egress=True, protocol="tcp", action="allow", cidr="10.0.10.0/24",
+        ports=(1024, 65535),
+    )  # fmt: skip
+    net.replace_network_acl_association(data_acl, data)
+
+    net.run_instance(public_a, instance_type="t3.micro", security_groups=[web_sg], name="web", ipv6_address_count=1)
+    net.run_instance(app, instance_type="m5.large", security_groups=[api_sg], name="api", ipv6_address_count=1)
+    net.run_instance(data, instance_type="r5.large", security_groups=[db_sg], name="db")
+    bastion = net.run_instance(public_b, instance_type="t3.micro", security_groups=[bastion_sg], name="bastion")
+    net.associate_address(net.allocate_address(name="bastion-eip"), instance=bastion)
+
+    shared = net.create_vpc("10.1.0.0/16", name="shared")
+    tools = net.create_subnet(shared, "10.1.0.0/24", az="us-east-1a", name="tools-a")
+    monitoring_sg = net.create_security_group(shared, "monitoring", description="scrapes app metrics")
+    net.run_instance(tools, instance_type="t3.small", security_groups=[monitoring_sg], name="monitoring")
+    pcx = net.create_vpc_peering_connection(vpc, shared, name="app-shared")
+    net.create_route(private_rt, "10.1.0.0/16", pcx)
+    net.create_route(shared.main_route_table, "10.0.10.0/24", pcx)
+    net.authorize_security_group_ingress(api_sg, protocol="tcp", ports=9100, source_group=monitoring_sg)
+    return net

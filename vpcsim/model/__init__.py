@@ -1,0 +1,1 @@
+"""The network model: attrs resources, one module per resource family."""

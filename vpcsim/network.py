@@ -1,0 +1,3046 @@
+"""Network: the aggregate of every resource and its EC2-like operations.
+
+Operations mirror the EC2 API (names as in boto3, in snake case) and validate as AWS does (SPEC X): every check
+runs before anything changes, so an operation that raises :class:`vpcsim.AwsError` leaves the network as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import functools
+import ipaddress
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+
+import attrs
+
+from vpcsim.addr import (
+    IPAddress,
+    IPNetwork,
+    parse_address,
+    parse_network,
+    parse_port_range,
+    parse_protocol,
+)
+from vpcsim.errors import AwsError
+from vpcsim.model.addresses import ElasticIp
+from vpcsim.model.base import IdFactory, Resource
+from vpcsim.model.gateways import (
+    CustomerGateway,
+    EgressOnlyInternetGateway,
+    InternetGateway,
+    NatGateway,
+    VpcEndpoint,
+    VpnConnection,
+    VpnGateway,
+)
+from vpcsim.model.instance_types import instance_type_info
+from vpcsim.model.interface import Instance, MetadataOptions, NetworkInterface
+from vpcsim.model.nacl import NetworkAcl, NetworkAclEntry
+from vpcsim.model.peering import VpcPeeringConnection
+from vpcsim.model.prefix_list import ManagedPrefixList
+from vpcsim.model.quotas import Quotas
+from vpcsim.model.route_table import LOCAL, Route, RouteTable, RouteTableAssociation
+from vpcsim.model.route_table import target_kind as target_kind_of
+from vpcsim.model.security_group import SecurityGroup, SecurityGroupRule
+from vpcsim.model.subnet import Subnet
+from vpcsim.model.transit_gateway import (
+    TransitGateway,
+    TransitGatewayAttachment,
+    TransitGatewayRoute,
+    TransitGatewayRouteTable,
+)
+from vpcsim.model.vpc import Vpc
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+__all__ = ["Network"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+R = TypeVar("R", bound=Resource)
+
+# SPEC X: the NotFound code and the noun AWS uses for each resource family.
+_NOT_FOUND: dict[type[Resource], tuple[str, str]] = {
+    Vpc: ("InvalidVpcID.NotFound", "VPC"),
+    Subnet: ("InvalidSubnetID.NotFound", "subnet"),
+    RouteTable: ("InvalidRouteTableID.NotFound", "route table"),
+    NetworkAcl: ("InvalidNetworkAclID.NotFound", "network ACL"),
+    SecurityGroup: ("InvalidGroup.NotFound", "security group"),
+    NetworkInterface: ("InvalidNetworkInterfaceID.NotFound", "network interface"),
+    Instance: ("InvalidInstanceID.NotFound", "instance"),
+    ElasticIp: ("InvalidAllocationID.NotFound", "allocation"),
+    InternetGateway: ("InvalidInternetGatewayID.NotFound", "internet gateway"),
+    EgressOnlyInternetGateway: ("InvalidGatewayID.NotFound", "egress-only internet gateway"),
+    NatGateway: ("NatGatewayNotFound", "NAT gateway"),
+    VpcPeeringConnection: ("InvalidVpcPeeringConnectionID.NotFound", "VPC peering connection"),
+    TransitGateway: ("InvalidTransitGatewayID.NotFound", "transit gateway"),
+    TransitGatewayAttachment: ("InvalidTransitGatewayAttachmentID.NotFound", "transit gateway attachment"),
+    TransitGatewayRouteTable: ("InvalidRouteTableID.NotFound", "transit gateway route table"),
+    ManagedPrefixList: ("InvalidPrefixListID.NotFound", "prefix list"),
+    VpnGateway: ("InvalidVpnGatewayID.NotFound", "virtual private gateway"),
+    CustomerGateway: ("InvalidCustomerGatewayID.NotFound", "customer gateway"),
+    VpnConnection: ("InvalidVpnConnectionID.NotFound", "VPN connection"),
+    VpcEndpoint: ("InvalidVpcEndpointId.NotFound", "VPC endpoint"),
+}
+
+_ID_PREFIX: dict[type[Resource], str] = {
+    Vpc: "vpc",
+    Subnet: "subnet",
+    RouteTable: "rtb",
+    NetworkAcl: "acl",
+    SecurityGroup: "sg",
+    NetworkInterface: "eni",
+    Instance: "i",
+    ElasticIp: "eipalloc",
+    InternetGateway: "igw",
+    EgressOnlyInternetGateway: "eigw",
+    NatGateway: "nat",
+    VpcPeeringConnection: "pcx",
+    TransitGateway: "tgw",
+    TransitGatewayAttachment: "tgw-attach",
+    TransitGatewayRouteTable: "tgw-rtb",
+    ManagedPrefixList: "pl",
+    VpnGateway: "vgw",
+    CustomerGateway: "cgw",
+    VpnConnection: "vpn",
+    VpcEndpoint: "vpce",
+}
+
+# Addresses AWS does not accept in a VPC CIDR block.
+_FORBIDDEN_VPC_RANGES = [
+    ipaddress.IPv4Network(n) for n in ("0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/3")
+]
+_RFC1918 = [ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
+_NAT64_PREFIX = ipaddress.IPv6Network("64:ff9b::/96")
+_AMAZON_IPV6_POOL = ipaddress.IPv6Network("2600:1f00::/24")
+_PUBLIC_IPV4_POOL = ipaddress.IPv4Network("3.208.0.0/12")
+
+# Gateway endpoint services and the AWS-managed prefix lists behind them (us-east-1 ranges, abridged).
+_GATEWAY_SERVICES: dict[str, tuple[str, ...]] = {
+    "s3": ("3.5.0.0/19", "16.15.176.0/20", "16.182.0.0/16", "18.34.0.0/19", "52.216.0.0/15", "54.231.0.0/16"),
+    "dynamodb": ("3.218.180.0/22", "3.218.184.0/22", "52.94.0.0/22", "52.119.224.0/20"),
+}
+
+_DEFAULT_AZ_COUNT = {"us-east-1": 6, "us-west-2": 4}
+
+# SPEC R4: targets allowed for a route more specific than the local route (middlebox insertion).
+_MIDDLEBOX_TARGETS = ("nat-gateway", "network-interface")
+
+
+def _mutates(method: Callable[Concatenate[Network, P], T]) -> Callable[Concatenate[Network, P], T]:
+    """Mark a successful operation as a change: compiled views (graph, tables) are rebuilt lazily after it."""
+
+    def operation(self: Network, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        result = method(self, *args, **kwargs)
+        self._changed()
+        return result
+
+    functools.update_wrapper(operation, method)
+    return operation
+
+
+def _invalid(message: str) -> AwsError:
+    return AwsError("InvalidParameterValue", message)
+
+
+def _tags(name: str | None, tags: Mapping[str, str] | None) -> dict[str, str]:
+    result: dict[str, str] = {}
+    for key, value in (tags or {}).items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise _invalid(f"Tags must map strings to strings, got {key!r}: {value!r}.")
+        result[key] = value
+    if name is not None:
+        if not isinstance(name, str):
+            raise _invalid(f"Value ({name!r}) for the Name tag must be a string.")
+        result["Name"] = name
+    return result
+
+
+def _bool(value: object, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise _invalid(f"Value ({value!r}) for parameter {field} must be True or False.")
+    return value
+
+
+def _count(value: object, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _invalid(f"Value ({value!r}) for parameter {field} must be a non-negative integer.")
+    return value
+
+
+def _overlaps(cidr: IPNetwork, others: Iterable[IPNetwork]) -> IPNetwork | None:
+    for other in others:
+        if other.version == cidr.version and cidr.overlaps(other):
+            return other
+    return None
+
+
+def _within(cidr: IPNetwork, outer: IPNetwork) -> bool:
+    return cidr.version == outer.version and cidr.subnet_of(outer)  # type: ignore[arg-type]
+
+
+class Network:
+    """A simulated AWS network: VPCs and everything in them, built with EC2-like operations.
+
+    Parameters
+    ----------
+    region : str
+        The region new VPCs go into. Its availability zones are ``<region>a``, ``<region>b``, ...
+    availability_zones : sequence of str, optional
+        Override the region's AZ names.
+    seed : int
+        Seed of the generator behind ids, MACs and public addresses: the same operations with the same seed build
+        the same network, ids included.
+    quotas : Quotas, optional
+        Service quotas (SPEC G7, N5); AWS's defaults when omitted.
+
+    Examples
+    --------
+    >>> net = Network(region="us-east-1")
+    >>> vpc = net.create_vpc("10.0.0.0/16", name="lab")
+    >>> sub = net.create_subnet(vpc, "10.0.1.0/24", az="us-east-1a", name="public")
+    >>> web = net.run_instance(sub, instance_type="t3.micro", name="web")
+    >>> str(web.private_ip)
+    '10.0.1.4'
+    >>> web.security_groups == [vpc.default_security_group]
+    True
+    >>> net.create_subnet(vpc, "10.0.1.128/25")
+    Traceback (most recent call last):
+    ...
+    vpcsim.errors.AwsError: InvalidSubnet.Conflict: The CIDR '10.0.1.128/25' conflicts with another subnet \
+(subnet-... 10.0.1.0/24).
+    """
+
+    def __init__(
+        self,
+        region: str = "us-east-1",
+        *,
+        availability_zones: Sequence[str] | None = None,
+        seed: int = 0,
+        quotas: Quotas | None = None,
+    ) -> None:
+        self.region = region
+        self.quotas = quotas if quotas is not None else Quotas()
+        self._ids = IdFactory(seed)
+        self._azs: dict[str, tuple[str, ...]] = {}
+        self._store: dict[type[Resource], dict[str, Resource]] = {kind: {} for kind in _NOT_FOUND}
+        self._index: dict[str, Resource] = {}
+        self._version = 0
+        self._graph: nx.MultiDiGraph | None = None
+        self.add_region(region, availability_zones)
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _changed(self) -> None:
+        self._version += 1
+        self._graph = None
+
+    @property
+    def version(self) -> int:
+        """A counter bumped by every successful change; compiled views are cached against it."""
+        return self._version
+
+    def add_region(self, region: str, availability_zones: Sequence[str] | None = None) -> None:
+        """Make ``region`` (and its AZs, ``<region>a``.. by default) available to :meth:`create_vpc`."""
+        if not isinstance(region, str) or not region:
+            raise _invalid(f"Value ({region!r}) for parameter region is invalid.")
+        if availability_zones is None:
+            letters = "abcdef"[: _DEFAULT_AZ_COUNT.get(region, 3)]
+            availability_zones = [f"{region}{letter}" for letter in letters]
+        zones = tuple(availability_zones)
+        if not zones or not all(isinstance(z, str) and z for z in zones):
+            raise _invalid(f"Value ({availability_zones!r}) for parameter availabilityZones is invalid.")
+        self._azs[region] = zones
+        self._changed()
+
+    @property
+    def availability_zones(self) -> dict[str, tuple[str, ...]]:
+        """Region -> its availability zones."""
+        return dict(self._azs)
+
+    def _new_id(self, kind: type[Resource]) -> str:
+        return self._ids.new(_ID_PREFIX[kind])
+
+    def _add(self, resource: R) -> R:
+        self._store[type(resource)][resource.id] = resource
+        self._index[resource.id] = resource
+        return resource
+
+    def _remove(self, resource: Resource) -> None:
+        del self._store[type(resource)][resource.id]
+        del self._index[resource.id]
+
+    def _all(self, kind: type[R]) -> list[R]:
+        return list(self._store[kind].values())  # type: ignore[arg-type]
+
+    def _get(self, ref: object, kind: type[R]) -> R:
+        """Resolve a resource or its id to this network's object of that kind (objects of a copy resolve by id)."""
+        code, noun = _NOT_FOUND[kind]
+        if isinstance(ref, Resource):
+            ref_id = ref.id
+        elif isinstance(ref, str):
+            ref_id = ref.strip()
+        else:
+            raise AwsError(code, f"Expected a {kind.__name__} or its id, got {ref!r}.")
+        found = self._store[kind].get(ref_id)
+        if found is None:
+            raise AwsError(code, f"The {noun} ID '{ref_id}' does not exist.")
+        return found  # type: ignore[return-value]
+
+    def get(self, resource_id: str) -> Resource:
+        """Any resource by id.
+
+        Raises
+        ------
+        KeyError
+            No resource has that id.
+        """
+        try:
+            return self._index[resource_id]
+        except KeyError:
+            raise KeyError(f"No resource with id {resource_id!r} in this network.") from None
+
+    def __contains__(self, item: object) -> bool:
+        key = item.id if isinstance(item, Resource) else item
+        return isinstance(key, str) and key in self._index
+
+    def __iter__(self) -> Iterator[Resource]:
+        return iter(list(self._index.values()))
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{len(v)} {k.__name__}" for k, v in self._store.items() if v)
+        return f"<Network {self.region}: {counts or 'empty'}>"
+
+    # Collections, in creation order.
+    @property
+    def vpcs(self) -> list[Vpc]:
+        return self._all(Vpc)
+
+    @property
+    def subnets(self) -> list[Subnet]:
+        return self._all(Subnet)
+
+    @property
+    def route_tables(self) -> list[RouteTable]:
+        return self._all(RouteTable)
+
+    @property
+    def network_acls(self) -> list[NetworkAcl]:
+        return self._all(NetworkAcl)
+
+    @property
+    def security_groups(self) -> list[SecurityGroup]:
+        return self._all(SecurityGroup)
+
+    @property
+    def network_interfaces(self) -> list[NetworkInterface]:
+        return self._all(NetworkInterface)
+
+    @property
+    def instances(self) -> list[Instance]:
+        return self._all(Instance)
+
+    @property
+    def elastic_ips(self) -> list[ElasticIp]:
+        return self._all(ElasticIp)
+
+    @property
+    def internet_gateways(self) -> list[InternetGateway]:
+        return self._all(InternetGateway)
+
+    @property
+    def egress_only_internet_gateways(self) -> list[EgressOnlyInternetGateway]:
+        return self._all(EgressOnlyInternetGateway)
+
+    @property
+    def nat_gateways(self) -> list[NatGateway]:
+        return self._all(NatGateway)
+
+    @property
+    def vpc_peering_connections(self) -> list[VpcPeeringConnection]:
+        return self._all(VpcPeeringConnection)
+
+    @property
+    def transit_gateways(self) -> list[TransitGateway]:
+        return self._all(TransitGateway)
+
+    @property
+    def transit_gateway_attachments(self) -> list[TransitGatewayAttachment]:
+        return self._all(TransitGatewayAttachment)
+
+    @property
+    def transit_gateway_route_tables(self) -> list[TransitGatewayRouteTable]:
+        return self._all(TransitGatewayRouteTable)
+
+    @property
+    def managed_prefix_lists(self) -> list[ManagedPrefixList]:
+        return self._all(ManagedPrefixList)
+
+    @property
+    def vpn_gateways(self) -> list[VpnGateway]:
+        return self._all(VpnGateway)
+
+    @property
+    def customer_gateways(self) -> list[CustomerGateway]:
+        return self._all(CustomerGateway)
+
+    @property
+    def vpn_connections(self) -> list[VpnConnection]:
+        return self._all(VpnConnection)
+
+    @property
+    def vpc_endpoints(self) -> list[VpcEndpoint]:
+        return self._all(VpcEndpoint)
+
+    # ------------------------------------------------------------------ copies and views
+
+    def copy(self) -> Network:
+        """An independent deep copy with the same ids; changes to either leave the other alone."""
+        clone = copy.deepcopy(self)
+        clone._graph = None
+        return clone
+
+    @contextlib.contextmanager
+    def what_if(self) -> Iterator[Network]:
+        """A copy to edit inside a ``with`` block; objects of this network are accepted by id; this one is untouched.
+
+        Examples
+        --------
+        >>> net = Network()
+        >>> vpc = net.create_vpc("10.0.0.0/16")
+        >>> with net.what_if() as alt:
+        ...     _ = alt.create_subnet(vpc, "10.0.1.0/24")
+        ...     len(alt.subnets), len(net.subnets)
+        (1, 0)
+        """
+        yield self.copy()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Network:
+        clone = Network.__new__(Network)
+        memo[id(self)] = clone
+        for key, value in self.__dict__.items():
+            setattr(clone, key, None if key == "_graph" else copy.deepcopy(value, memo))
+        return clone
+
+    @property
+    def graph(self) -> nx.MultiDiGraph:
+        """A networkx view: ENIs, subnets, route tables and gateways as nodes; routes and membership as edges.
+
+        Rebuilt lazily after a change. See :func:`vpcsim.graph.build_graph`.
+        """
+        if self._graph is None:
+            from vpcsim.graph import build_graph
+
+            self._graph = build_graph(self)
+        return self._graph
+
+    def snapshot(self) -> dict[str, dict[str, Any]]:
+        """Every resource as plain values (references become ids): equal snapshots mean equal networks.
+
+        Examples
+        --------
+        >>> a, b = Network(seed=1), Network(seed=1)
+        >>> _ = a.create_vpc("10.0.0.0/16"); _ = b.create_vpc("10.0.0.0/16")
+        >>> a.snapshot() == b.snapshot()
+        True
+        """
+        return {rid: _plain_fields(resource) for rid, resource in self._index.items()}
+
+    # ------------------------------------------------------------------ VPCs
+
+    def _check_vpc_cidr(self, cidr: ipaddress.IPv4Network, field: str = "cidrBlock") -> None:
+        if not 16 <= cidr.prefixlen <= 28:
+            raise AwsError("InvalidVpc.Range", f"The CIDR '{cidr}' is invalid: a VPC block is /16 to /28.")
+        if any(cidr.overlaps(bad) for bad in _FORBIDDEN_VPC_RANGES):
+            raise AwsError("InvalidVpc.Range", f"The CIDR '{cidr}' is invalid: AWS reserves that range.")
+
+    def _new_ipv6_block(self) -> ipaddress.IPv6Network:
+        taken = {v.ipv6_cidr_block for v in self.vpcs}
+        while True:
+            offset = self._ids.bits(32) << 72
+            block = ipaddress.IPv6Network((int(_AMAZON_IPV6_POOL.network_address) + offset, 56))
+            if block not in taken:
+                return block
+
+    @_mutates
+    def create_vpc(
+        self,
+        cidr_block: str,
+        *,
+        name: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        amazon_provided_ipv6_cidr_block: bool = False,
+        region: str | None = None,
+        enable_dns_hostnames: bool = False,
+    ) -> Vpc:
+        """Create a VPC with its main route table (R1, R4), default NACL (N3) and default SG (G3).
+
+        Raises
+        ------
+        AwsError
+            ``InvalidVpc.Range`` for a block outside /16../28 or in a reserved range; ``InvalidParameterValue``
+            for a malformed CIDR or an unknown region.
+        """
+        cidr = parse_network(cidr_block, "cidrBlock", version=4)
+        assert isinstance(cidr, ipaddress.IPv4Network)
+        self._check_vpc_cidr(cidr)
+        region = self.region if region is None else region
+        if region not in self._azs:
+            raise _invalid(f"Value ({region!r}) for parameter region is invalid: add it with add_region first.")
+        tag_map = _tags(name, tags)
+        ipv6 = (
+            self._new_ipv6_block() if _bool(amazon_provided_ipv6_cidr_block, "amazonProvidedIpv6CidrBlock") else None
+        )
+        vpc = self._add(
+            Vpc(
+                id=self._new_id(Vpc),
+                tags=tag_map,
+                region=region,
+                cidr_blocks=[cidr],
+                ipv6_cidr_block=ipv6,
+                enable_dns_hostnames=_bool(enable_dns_hostnames, "enableDnsHostnames"),
+            )
+        )
+        vpc.main_route_table = self._new_route_table(vpc, {})
+        vpc.main_route_table_association_id = self._ids.new("rtbassoc")
+        acl = self._add(NetworkAcl(id=self._new_id(NetworkAcl), vpc=vpc, is_default=True))
+        # SPEC N3: the default NACL allows everything both ways, rule 101 for IPv6.
+        for cidr_any in vpc.cidrs:
+            number = 100 if cidr_any.version == 4 else 101
+            any_block = ipaddress.ip_network("0.0.0.0/0" if cidr_any.version == 4 else "::/0")
+            for egress in (False, True):
+                acl.entries.append(NetworkAclEntry(number, egress, -1, "allow", any_block))
+        _sort_entries(acl)
+        vpc.default_network_acl = acl
+        vpc.default_security_group = self._new_security_group(vpc, "default", "default VPC security group", {})
+        return vpc
+
+    def _new_security_group(self, vpc: Vpc, group_name: str, description: str, tags: dict[str, str]) -> SecurityGroup:
+        is_default = group_name == "default"
+        sg = self._add(
+            SecurityGroup(
+                id=self._new_id(SecurityGroup),
+                tags=tags,
+                vpc=vpc,
+                group_name=group_name,
+                description=description,
+                is_default=is_default,
+            )
+        )
+        # SPEC G3: outbound allow-all (IPv6 too when the VPC has it); the default SG also admits itself.
+        for any_block in [
+            ipaddress.ip_network("0.0.0.0/0"),
+            *([ipaddress.ip_network("::/0")] * bool(vpc.ipv6_cidr_block)),
+        ]:
+            sg.egress.append(SecurityGroupRule(id=self._ids.new("sgr"), egress=True, protocol=-1, cidr=any_block))
+        if is_default:
+            sg.ingress.append(SecurityGroupRule(id=self._ids.new("sgr"), egress=False, protocol=-1, group_id=sg.id))
+        return sg
+
+    @_mutates
+    def associate_vpc_cidr_block(
+        self, vpc: Vpc | str, cidr_block: str | None = None, *, amazon_provided_ipv6_cidr_block: bool = False
+    ) -> IPNetwork:
+        """Add a secondary IPv4 block or the Amazon-provided IPv6 /56; every route table gains its local route (R4).
+
+        Raises
+        ------
+        AwsError
+            ``InvalidVpc.Range`` (size, overlap, RFC 1918 mix), ``CidrLimitExceeded`` (quota or second IPv6 block).
+        """
+        the_vpc = self._get(vpc, Vpc)
+        if (cidr_block is None) == (not amazon_provided_ipv6_cidr_block):
+            raise AwsError(
+                "InvalidParameterCombination", "Give either cidr_block or amazon_provided_ipv6_cidr_block=True."
+            )
+        new: IPNetwork
+        if cidr_block is not None:
+            new = parse_network(cidr_block, "cidrBlock", version=4)
+            assert isinstance(new, ipaddress.IPv4Network)
+            self._check_vpc_cidr(new)
+            clash = _overlaps(new, the_vpc.cidr_blocks)
+            if clash is not None:
+                raise AwsError("InvalidVpc.Range", f"The CIDR '{new}' overlaps the VPC's block {clash}.")
+            if len(the_vpc.cidr_blocks) >= self.quotas.ipv4_cidr_blocks_per_vpc:
+                raise AwsError(
+                    "CidrLimitExceeded",
+                    f"{the_vpc.id} already has {len(the_vpc.cidr_blocks)} IPv4 CIDR blocks, the quota.",
+                )
+            primary_private = next((r for r in _RFC1918 if the_vpc.cidr_block.subnet_of(r)), None)
+            other_private = next((r for r in _RFC1918 if new.overlaps(r) and r != primary_private), None)
+            if primary_private is not None and other_private is not None:
+                raise AwsError(
+                    "InvalidVpc.Range",
+                    f"The CIDR '{new}' is in {other_private}, but the VPC's primary block is in {primary_private}.",
+                )
+            the_vpc.cidr_blocks.append(new)
+        else:
+            if the_vpc.ipv6_cidr_block is not None:
+                raise AwsError(
+                    "CidrLimitExceeded", f"{the_vpc.id} already has the IPv6 block {the_vpc.ipv6_cidr_block}."
+                )
+            new = self._new_ipv6_block()
+            the_vpc.ipv6_cidr_block = new
+            acl = the_vpc.default_network_acl
+            for egress in (False, True):
+                if acl.find_entry(101, egress) is None:
+                    acl.entries.append(NetworkAclEntry(101, egress, -1, "allow", ipaddress.ip_network("::/0")))
+            _sort_entries(acl)
+        for table in self.route_tables:
+            if table.vpc is the_vpc:
+                _insert_local_route(table, new)
+        return new
+
+    @_mutates
+    def disassociate_vpc_cidr_block(self, vpc: Vpc | str, cidr_block: str) -> None:
+        """Remove a secondary IPv4 block or the IPv6 block; refused while a subnet uses it."""
+        the_vpc = self._get(vpc, Vpc)
+        cidr = parse_network(cidr_block, "cidrBlock")
+        if cidr not in the_vpc.cidrs:
+            raise AwsError("InvalidCidrBlock.NotFound", f"{cidr} is not a CIDR block of {the_vpc.id}.")
+        if cidr == the_vpc.cidr_block:
+            raise AwsError("OperationNotPermitted", f"{cidr} is the primary CIDR block of {the_vpc.id}.")
+        users = [s.id for s in self.subnets if s.vpc is the_vpc and any(_within(c, cidr) for c in s.cidrs)]
+        if users:
+            raise AwsError("DependencyViolation", f"{cidr} of {the_vpc.id} is in use by {', '.join(users)}.")
+        if isinstance(cidr, ipaddress.IPv4Network):
+            the_vpc.cidr_blocks.remove(cidr)
+        else:
+            the_vpc.ipv6_cidr_block = None
+        for table in self.route_tables:
+            if table.vpc is the_vpc:
+                table.routes = [r for r in table.routes if not (r.target == LOCAL and r.destination == cidr)]
+
+    @_mutates
+    def delete_vpc(self, vpc: Vpc | str) -> None:
+        """Delete a VPC with its default NACL, default SG and main route table.
+
+        Raises
+        ------
+        AwsError
+            ``DependencyViolation`` while anything else (subnets, gateways, custom tables/NACLs/SGs, peerings,
+            endpoints, TGW attachments) is left in it.
+        """
+        the_vpc = self._get(vpc, Vpc)
+        defaults = {the_vpc.main_route_table.id, the_vpc.default_network_acl.id, the_vpc.default_security_group.id}
+        blockers = [
+            r.id
+            for r in self._index.values()
+            if r.id not in defaults
+            and r is not the_vpc
+            and (
+                getattr(r, "vpc", None) is the_vpc
+                or (isinstance(r, VpcPeeringConnection) and r.joins(the_vpc) and r.status != "deleted")
+            )
+        ]
+        if blockers:
+            raise AwsError(
+                "DependencyViolation",
+                f"The vpc '{the_vpc.id}' has dependencies and cannot be deleted: {', '.join(sorted(blockers))}.",
+            )
+        for rid in sorted(defaults):
+            self._remove(self._index[rid])
+        self._remove(the_vpc)
+
+    @_mutates
+    def modify_vpc_attribute(
+        self, vpc: Vpc | str, *, enable_dns_support: bool | None = None, enable_dns_hostnames: bool | None = None
+    ) -> None:
+        the_vpc = self._get(vpc, Vpc)
+        support = (
+            the_vpc.enable_dns_support
+            if enable_dns_support is None
+            else _bool(enable_dns_support, "enableDnsSupport")
+        )
+        hostnames = (
+            the_vpc.enable_dns_hostnames
+            if enable_dns_hostnames is None
+            else _bool(enable_dns_hostnames, "enableDnsHostnames")
+        )
+        the_vpc.enable_dns_support, the_vpc.enable_dns_hostnames = support, hostnames
+
+    # ------------------------------------------------------------------ subnets
+
+    @_mutates
+    def create_subnet(
+        self,
+        vpc: Vpc | str,
+        cidr_block: str,
+        *,
+        az: str | None = None,
+        name: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        map_public_ip_on_launch: bool = False,
+        ipv6_cidr_block: str | None = None,
+        assign_ipv6_address_on_creation: bool = False,
+    ) -> Subnet:
+        """Create a subnet in ``vpc``, associated with the main route table (R1) and the default NACL (N3).
+
+        ``az`` defaults to the region's first AZ. Its first four and last addresses are reserved (E4).
+
+        Raises
+        ------
+        AwsError
+            ``InvalidSubnet.Range`` (outside the VPC's blocks, or not /16../28; IPv6 not a /64 of the VPC's
+            block), ``InvalidSubnet.Conflict`` (overlaps another subnet), ``InvalidParameterValue`` (bad CIDR, AZ).
+        """
+        the_vpc = self._get(vpc, Vpc)
+        cidr = parse_network(cidr_block, "cidrBlock", version=4)
+        assert isinstance(cidr, ipaddress.IPv4Network)
+        if not any(cidr.subnet_of(block) for block in the_vpc.cidr_blocks):
+            raise AwsError("InvalidSubnet.Range", f"The CIDR '{cidr}' is not within the CIDR blocks of {the_vpc.id}.")
+        if not 16 <= cidr.prefixlen <= 28:
+            raise AwsError("InvalidSubnet.Range", f"The CIDR '{cidr}' is invalid: a subnet is /16 to /28.")
+        siblings = [s for s in self.subnets if s.vpc is the_vpc]
+        for sibling in siblings:
+            if cidr.overlaps(sibling.cidr_block):
+                raise AwsError(
+                    "InvalidSubnet.Conflict",
+                    f"The CIDR '{cidr}' conflicts with another subnet ({sibling.id} {sibling.cidr_block}).",
+                )
+        zones = self._azs[the_vpc.region]
+        zone = zones[0] if az is None else az
+        if zone not in zones:
+            raise _invalid(
+                f"Value ({zone!r}) for parameter availabilityZone is invalid. "
+                f"Subnets can be created in: {', '.join(zones)}."
+            )
+        ipv6: ipaddress.IPv6Network | None = None
+        if ipv6_cidr_block is not None:
+            parsed = parse_network(ipv6_cidr_block, "ipv6CidrBlock", version=6)
+            assert isinstance(parsed, ipaddress.IPv6Network)
+            ipv6 = parsed
+            if the_vpc.ipv6_cidr_block is None or not ipv6.subnet_of(the_vpc.ipv6_cidr_block) or ipv6.prefixlen != 64:
+                raise AwsError(
+                    "InvalidSubnet.Range",
+                    f"The IPv6 CIDR '{ipv6}' must be a /64 inside the VPC's block ({the_vpc.ipv6_cidr_block}).",
+                )
+            for sibling in siblings:
+                if sibling.ipv6_cidr_block is not None and ipv6.overlaps(sibling.ipv6_cidr_block):
+                    raise AwsError("InvalidSubnet.Conflict", f"The IPv6 CIDR '{ipv6}' conflicts with {sibling.id}.")
+        public = _bool(map_public_ip_on_launch, "mapPublicIpOnLaunch")
+        assign6 = _bool(assign_ipv6_address_on_creation, "assignIpv6AddressOnCreation")
+        if assign6 and ipv6 is None:
+            raise AwsError("InvalidParameterCombination", "assign_ipv6_address_on_creation needs an IPv6 CIDR block.")
+        subnet = self._add(
+            Subnet(
+                id=self._new_id(Subnet),
+                tags=_tags(name, tags),
+                vpc=the_vpc,
+                cidr_block=cidr,
+                availability_zone=zone,
+                ipv6_cidr_block=ipv6,
+                map_public_ip_on_launch=public,
+                assign_ipv6_address_on_creation=assign6,
+            )
+        )
+        subnet.network_acl = the_vpc.default_network_acl
+        subnet.network_acl_association_id = self._ids.new("aclassoc")
+        return subnet
+
+    @_mutates
+    def modify_subnet_attribute(
+        self,
+        subnet: Subnet | str,
+        *,
+        map_public_ip_on_launch: bool | None = None,
+        assign_ipv6_address_on_creation: bool | None = None,
+    ) -> None:
+        the_subnet = self._get(subnet, Subnet)
+        public = the_subnet.map_public_ip_on_launch
+        if map_public_ip_on_launch is not None:
+            public = _bool(map_public_ip_on_launch, "mapPublicIpOnLaunch")
+        assign6 = the_subnet.assign_ipv6_address_on_creation
+        if assign_ipv6_address_on_creation is not None:
+            assign6 = _bool(assign_ipv6_address_on_creation, "assignIpv6AddressOnCreation")
+            if assign6 and the_subnet.ipv6_cidr_block is None:
+                raise AwsError("InvalidParameterCombination", f"{the_subnet.id} has no IPv6 CIDR block.")
+        the_subnet.map_public_ip_on_launch, the_subnet.assign_ipv6_address_on_creation = public, assign6
+
+    @_mutates
+    def delete_subnet(self, subnet: Subnet | str) -> None:
+        """Delete a subnet; ``DependencyViolation`` while any ENI (instances, NAT gateways, ...) is in it."""
+        the_subnet = self._get(subnet, Subnet)
+        users = sorted(set(the_subnet.used_addresses.values()))
+        if users:
+            raise AwsError(
+                "DependencyViolation",
+                f"The subnet '{the_subnet.id}' has dependencies and cannot be deleted: {', '.join(users)}.",
+            )
+        self._remove(the_subnet)
+
+    # ------------------------------------------------------------------ route tables
+
+    def _new_route_table(self, vpc: Vpc, tags: dict[str, str]) -> RouteTable:
+        table = self._add(RouteTable(id=self._new_id(RouteTable), tags=tags, vpc=vpc))
+        for cidr in vpc.cidrs:
+            _insert_local_route(table, cidr)
+        return table
+
+    @_mutates
+    def create_route_table(
+        self, vpc: Vpc | str, *, name: str | None = None, tags: Mapping[str, str] | None = None
+    ) -> RouteTable:
+        """A custom route table with one local route per VPC CIDR (R4)."""
+        the_vpc = self._get(vpc, Vpc)
+        return self._new_route_table(the_vpc, _tags(name, tags))
+
+    def _associations(self) -> Iterator[tuple[RouteTableAssociation, Subnet | InternetGateway | VpnGateway]]:
+        for subnet in self.subnets:
+            if subnet.route_table_association is not None:
+                yield subnet.route_table_association, subnet
+        gateways: list[InternetGateway | VpnGateway] = [*self.internet_gateways, *self.vpn_gateways]
+        for gateway in gateways:
+            if gateway.edge_association is not None:
+                yield gateway.edge_association, gateway
+
+    def route_table_associations(self, route_table: RouteTable | str) -> list[Subnet | InternetGateway | VpnGateway]:
+        """The subnets and gateways explicitly associated with a route table."""
+        table = self._get(route_table, RouteTable)
+        return [owner for association, owner in self._associations() if association.route_table is table]
+
+    @_mutates
+    def delete_route_table(self, route_table: RouteTable | str) -> None:
+        """SPEC R1: the main table and tables with associations cannot be deleted (``DependencyViolation``)."""
+        table = self._get(route_table, RouteTable)
+        if table.is_main:
+            raise AwsError("DependencyViolation", f"{table.id} is the main route table of {table.vpc.id}.")
+        users = [owner.id for owner in self.route_table_associations(table)]
+        if users:
+            raise AwsError(
+                "DependencyViolation",
+                f"The routeTable '{table.id}' has dependencies and cannot be deleted: {', '.join(users)}.",
+            )
+        for endpoint in self.vpc_endpoints:
+            if table.id in endpoint.route_table_ids:
+                endpoint.route_table_ids.remove(table.id)
+        self._remove(table)
+
+    def _edge_owner(self, target: object) -> InternetGateway | VpnGateway | None:
+        target_id = target.id if isinstance(target, Resource) else target
+        if isinstance(target_id, str) and target_id.startswith("igw-"):
+            return self._get(target_id, InternetGateway)
+        if isinstance(target_id, str) and target_id.startswith("vgw-"):
+            return self._get(target_id, VpnGateway)
+        return None
+
+    @_mutates
+    def associate_route_table(
+        self, route_table: RouteTable | str, target: Subnet | InternetGateway | VpnGateway | str
+    ) -> str:
+        """Associate a table with a subnet, or edge-associate it with an IGW or VGW (R7). Returns the association id.
+
+        Raises
+        ------
+        AwsError
+            ``Resource.AlreadyAssociated`` when the subnet or gateway already has a table;
+            ``InvalidParameterValue`` across VPCs or when a gateway table holds routes R7 does not allow.
+        """
+        table = self._get(route_table, RouteTable)
+        gateway = self._edge_owner(target)
+        association = RouteTableAssociation(id=self._ids.new("rtbassoc"), route_table=table)
+        if gateway is None:
+            subnet = self._get(target, Subnet)
+            if subnet.vpc is not table.vpc:
+                raise _invalid(f"Route table {table.id} and subnet {subnet.id} belong to different networks.")
+            if subnet.route_table_association is not None:
+                raise AwsError(
+                    "Resource.AlreadyAssociated",
+                    f"Subnet {subnet.id} is already associated with {subnet.route_table_association.route_table.id}.",
+                )
+            subnet.route_table_association = association
+            return association.id
+        if gateway.vpc is not table.vpc:
+            raise AwsError("Gateway.NotAttached", f"Gateway {gateway.id} is not attached to {table.vpc.id}.")
+        if gateway.edge_association is not None:
+            raise AwsError("Resource.AlreadyAssociated", f"Gateway {gateway.id} already has a gateway route table.")
+        if table.is_main:
+            raise _invalid(f"The main route table {table.id} cannot be a gateway route table.")
+        for route in table.routes:
+            self._check_gateway_route(table, route.destination, route.target)
+        gateway.edge_association = association
+        return association.id
+
+    def _check_gateway_route(self, table: RouteTable, destination: IPNetwork | None, target: str) -> None:
+        """SPEC R7: a gateway route table routes the VPC CIDR or a whole subnet CIDR to local or an ENI."""
+        if target == LOCAL:
+            return
+        subnet_cidrs = {c for s in self.subnets if s.vpc is table.vpc for c in s.cidrs}
+        if destination is None or (destination not in table.vpc.cidrs and destination not in subnet_cidrs):
+            raise _invalid(
+                f"Gateway route table {table.id}: destination {destination} must be the VPC CIDR or a subnet CIDR."
+            )
+        if not target.startswith("eni-"):
+            raise _invalid(f"Gateway route table {table.id}: target {target} must be local or a network interface.")
+
+    def _find_association(
+        self, association_id: str
+    ) -> tuple[RouteTableAssociation, Subnet | InternetGateway | VpnGateway]:
+        for association, owner in self._associations():
+            if association.id == association_id:
+                return association, owner
+        raise AwsError("InvalidAssociationID.NotFound", f"The association ID '{association_id}' does not exist.")
+
+    @_mutates
+    def disassociate_route_table(self, association: str | Subnet | InternetGateway | VpnGateway) -> None:
+        """Remove an explicit or edge association; the subnet falls back to the main table (R1)."""
+        if isinstance(association, str) and association.startswith("rtbassoc-"):
+            if any(v.main_route_table_association_id == association for v in self.vpcs):
+                raise _invalid(f"{association} is a main route table association: replace it instead.")
+            _, owner = self._find_association(association)
+        else:
+            owner = self._edge_owner(association) or self._get(association, Subnet)
+            current = owner.route_table_association if isinstance(owner, Subnet) else owner.edge_association
+            if current is None:
+                raise AwsError(
+                    "InvalidAssociationID.NotFound", f"{owner.id} has no explicit route table association."
+                )
+        if isinstance(owner, Subnet):
+            owner.route_table_association = None
+        else:
+            owner.edge_association = None
+
+    @_mutates
+    def replace_route_table_association(
+        self, association: str | Subnet | InternetGateway | VpnGateway, route_table: RouteTable | str
+    ) -> str:
+        """Point an association (by id, or the subnet/gateway holding it) at another table. Returns the new id.
+
+        Replacing the VPC's main association (``vpc.main_route_table_association_id``) makes ``route_table`` the
+        main table (R1).
+        """
+        table = self._get(route_table, RouteTable)
+        main_of = next(
+            (
+                v
+                for v in self.vpcs
+                if isinstance(association, str) and v.main_route_table_association_id == association
+            ),
+            None,
+        )
+        new_id = self._ids.new("rtbassoc")
+        if main_of is not None:
+            if table.vpc is not main_of:
+                raise _invalid(f"Route table {table.id} is not in {main_of.id}.")
+            main_of.main_route_table, main_of.main_route_table_association_id = table, new_id
+            return new_id
+        if isinstance(association, str) and association.startswith("rtbassoc-"):
+            _, owner = self._find_association(association)
+        else:
+            owner = self._edge_owner(association) or self._get(association, Subnet)
+        owner_vpc = owner.vpc
+        if owner_vpc is not table.vpc:
+            raise _invalid(f"Route table {table.id} and {owner.id} belong to different networks.")
+        if not isinstance(owner, Subnet):
+            for route in table.routes:
+                self._check_gateway_route(table, route.destination, route.target)
+        replacement = RouteTableAssociation(id=new_id, route_table=table)
+        if isinstance(owner, Subnet):
+            owner.route_table_association = replacement
+        else:
+            owner.edge_association = replacement
+        return new_id
+
+    # ------------------------------------------------------------------ routes
+
+    def _route_destination(self, destination: object) -> tuple[IPNetwork | None, ManagedPrefixList | None]:
+        if isinstance(destination, ManagedPrefixList) or (
+            isinstance(destination, str) and destination.startswith("pl-")
+        ):
+            return None, self._get(destination, ManagedPrefixList)
+        return parse_network(destination, "destinationCidrBlock"), None
+
+    def _route_target(self, table: RouteTable, target: object, destination: IPNetwork | None) -> str:
+        """Resolve and check a route target (R6); returns its id."""
+        target_id = target.id if isinstance(target, Resource) else target
+        if not isinstance(target_id, str) or "-" not in target_id:
+            raise _invalid(f"Value ({target!r}) is not a route target: give a gateway, ENI, instance, pcx or its id.")
+        kinds: dict[str, type[Resource]] = {
+            "igw": InternetGateway,
+            "eigw": EgressOnlyInternetGateway,
+            "nat": NatGateway,
+            "eni": NetworkInterface,
+            "i": Instance,
+            "pcx": VpcPeeringConnection,
+            "tgw": TransitGateway,
+            "vgw": VpnGateway,
+            "vpce": VpcEndpoint,
+        }
+        kind = kinds.get(target_id.split("-", 1)[0])
+        if kind is None:
+            raise _invalid(f"Value ({target!r}) is not a route target: give a gateway, ENI, instance, pcx or its id.")
+        obj = self._get(target_id, kind)
+        elsewhere = _invalid(f"Route table {table.id} and {obj.id} belong to different networks.")
+        if isinstance(obj, InternetGateway | VpnGateway):
+            if obj.vpc is not table.vpc:
+                raise AwsError("Gateway.NotAttached", f"Gateway {obj.id} is not attached to {table.vpc.id}.")
+        elif isinstance(obj, EgressOnlyInternetGateway):
+            if obj.vpc is not table.vpc:
+                raise elsewhere
+            if destination is not None and destination.version != 6:
+                raise _invalid(f"An egress-only internet gateway routes IPv6 only, not {destination} (I3).")
+        elif isinstance(obj, NatGateway):
+            if obj.vpc is not table.vpc:
+                raise elsewhere
+            if destination is not None and destination.version == 6 and not _within(destination, _NAT64_PREFIX):
+                raise _invalid(
+                    f"A NAT gateway routes IPv4, or IPv6 inside {_NAT64_PREFIX} (NAT64), not {destination}."
+                )
+        elif isinstance(obj, NetworkInterface):
+            if obj.vpc is not table.vpc:
+                raise elsewhere
+        elif isinstance(obj, Instance):
+            if obj.vpc is not table.vpc:
+                raise elsewhere
+            if len(obj.network_interfaces) != 1:
+                raise AwsError(
+                    "InvalidInstanceID",
+                    f"There are multiple interfaces attached to instance '{obj.id}'. Please specify an interface ID.",
+                )
+        elif isinstance(obj, VpcPeeringConnection):
+            if not obj.joins(table.vpc) or obj.status not in ("active", "pending-acceptance"):
+                raise _invalid(f"{obj.id} does not connect {table.vpc.id} (status {obj.status}).")
+        elif isinstance(obj, TransitGateway):
+            if not any(a.transit_gateway is obj and a.vpc is table.vpc for a in self.transit_gateway_attachments):
+                raise _invalid(f"Transit gateway {obj.id} has no attachment in {table.vpc.id}.")
+        elif isinstance(obj, VpcEndpoint):
+            raise _invalid(
+                f"Routes to gateway endpoint {obj.id} are managed by create_vpc_endpoint/modify_vpc_endpoint."
+            )
+        return obj.id
+
+    def _check_route_destination(self, table: RouteTable, destination: IPNetwork | None, target: str) -> None:
+        """SPEC R4: inside the VPC only a whole subnet CIDR, towards a middlebox; R7 for gateway tables."""
+        if destination is not None:
+            for block in table.vpc.cidrs:
+                if _within(destination, block) and destination != block:
+                    subnet_cidrs = {c for s in self.subnets if s.vpc is table.vpc for c in s.cidrs}
+                    kind = "local" if target == LOCAL else target_kind_of(target)
+                    if destination not in subnet_cidrs or kind not in _MIDDLEBOX_TARGETS:
+                        raise _invalid(
+                            f"The destination {destination} is inside {table.vpc.id}'s block {block}: only a whole "
+                            "subnet CIDR towards a NAT gateway or network interface is allowed (R4)."
+                        )
+        if any(a.route_table is table for a, owner in self._associations() if not isinstance(owner, Subnet)):
+            self._check_gateway_route(table, destination, target)
+
+    @_mutates
+    def create_route(
+        self, route_table: RouteTable | str, destination: str | ManagedPrefixList, target: object
+    ) -> Route:
+        """Add a static route. ``destination`` is a CIDR or a prefix list (id); ``target`` any R6 target or its id.
+
+        Raises
+        ------
+        AwsError
+            ``RouteAlreadyExists``; ``InvalidParameterValue`` for a destination R4/R7 forbids or a target in
+            another VPC; ``Gateway.NotAttached`` for an IGW/VGW not attached to the table's VPC.
+        """
+        table = self._get(route_table, RouteTable)
+        cidr, prefix_list = self._route_destination(destination)
+        target_id = self._route_target(table, target, cidr)
+        self._check_route_destination(table, cidr, target_id)
+        route = Route(
+            target=target_id,
+            destination=cidr,
+            destination_prefix_list_id=prefix_list.id if prefix_list else None,
+        )
+        if table.find_route(route.destination_key) is not None:
+            raise AwsError(
+                "RouteAlreadyExists", f"The route identified by {route.destination_key} already exists in {table.id}."
+            )
+        table.routes.append(route)
+        self._refresh_routes()
+        return self._find_route(table, route.destination_key)
+
+    def _find_route(self, table: RouteTable, destination_key: str) -> Route:
+        route = table.find_route(destination_key)
+        if route is None:
+            raise AwsError(
+                "InvalidRoute.NotFound", f"No route with destination '{destination_key}' in route table {table.id}."
+            )
+        return route
+
+    @_mutates
+    def replace_route(
+        self, route_table: RouteTable | str, destination: str | ManagedPrefixList, target: object
+    ) -> Route:
+        """Point an existing route at another target.
+
+        A local route (R4) may be pointed at a NAT gateway or ENI (middlebox insertion) and back to ``"local"``.
+        """
+        table = self._get(route_table, RouteTable)
+        cidr, prefix_list = self._route_destination(destination)
+        key = str(cidr) if cidr is not None else prefix_list.id  # type: ignore[union-attr]
+        route = self._find_route(table, key)
+        is_local_route = route.origin == "CreateRouteTable"
+        if target == LOCAL:
+            if not is_local_route:
+                raise _invalid(f"Only a VPC CIDR route can target local, not {key}.")
+            target_id = LOCAL
+        else:
+            target_id = self._route_target(table, target, cidr)
+            if is_local_route and target_kind_of(target_id) not in _MIDDLEBOX_TARGETS:
+                raise _invalid(f"The local route {key} can only be replaced with a NAT gateway or network interface.")
+            if not is_local_route:
+                self._check_route_destination(table, cidr, target_id)
+            elif any(a.route_table is table for a, o in self._associations() if not isinstance(o, Subnet)):
+                self._check_gateway_route(table, cidr, target_id)
+        index = table.routes.index(route)
+        table.routes[index] = attrs.evolve(route, target=target_id)
+        self._refresh_routes()
+        return self._find_route(table, key)
+
+    @_mutates
+    def delete_route(self, route_table: RouteTable | str, destination: str | ManagedPrefixList) -> None:
+        """Delete a static route; the local route cannot be deleted (R4)."""
+        table = self._get(route_table, RouteTable)
+        cidr, prefix_list = self._route_destination(destination)
+        key = str(cidr) if cidr is not None else prefix_list.id  # type: ignore[union-attr]
+        route = self._find_route(table, key)
+        if route.origin == "CreateRouteTable":
+            raise _invalid(f"Cannot remove local route {key} in route table {table.id} (R4).")
+        if route.target.startswith("vpce-"):
+            raise _invalid(f"The route to {key} belongs to endpoint {route.target}: use modify_vpc_endpoint.")
+        table.routes.remove(route)
+
+    @_mutates
+    def enable_vgw_route_propagation(self, route_table: RouteTable | str, vpn_gateway: VpnGateway | str) -> None:
+        """Propagate the VGW's VPN routes (on-premises CIDRs) into the table."""
+        table = self._get(route_table, RouteTable)
+        vgw = self._get(vpn_gateway, VpnGateway)
+        if vgw.vpc is not table.vpc:
+            raise AwsError("Gateway.NotAttached", f"Gateway {vgw.id} is not attached to {table.vpc.id}.")
+        if vgw.id not in table.propagating_vgws:
+            table.propagating_vgws.append(vgw.id)
+        self._refresh_routes()
+
+    @_mutates
+    def disable_vgw_route_propagation(self, route_table: RouteTable | str, vpn_gateway: VpnGateway | str) -> None:
+        table = self._get(route_table, RouteTable)
+        vgw = self._get(vpn_gateway, VpnGateway)
+        if vgw.id not in table.propagating_vgws:
+            raise _invalid(f"Route propagation from {vgw.id} is not enabled on {table.id}.")
+        table.propagating_vgws.remove(vgw.id)
+        self._refresh_routes()
+
+    def _route_state(self, table: RouteTable, target: str) -> str:
+        """SPEC R6: a route whose target is gone or unusable is a blackhole."""
+        if target == LOCAL:
+            return "active"
+        obj = self._index.get(target)
+        usable: bool
+        if obj is None:
+            usable = False
+        elif isinstance(obj, InternetGateway | VpnGateway):
+            usable = obj.vpc is table.vpc
+        elif isinstance(obj, NatGateway):
+            usable = obj.state == "available"
+        elif isinstance(obj, NetworkInterface):
+            usable = obj.requester_managed or (obj.instance is not None and obj.instance.state == "running")
+        elif isinstance(obj, Instance):
+            usable = obj.state == "running"
+        elif isinstance(obj, VpcPeeringConnection):
+            usable = obj.status == "active"
+        elif isinstance(obj, TransitGateway):
+            usable = any(a.transit_gateway is obj and a.vpc is table.vpc for a in self.transit_gateway_attachments)
+        else:
+            usable = True
+        return "active" if usable else "blackhole"
+
+    def _vpn_routes(self, gateway_id: str) -> list[IPNetwork]:
+        cidrs: list[IPNetwork] = []
+        for vpn in self.vpn_connections:
+            if gateway_id in (vpn.vpn_gateway_id, vpn.transit_gateway_id) and vpn.state == "available":
+                cidrs.extend(c for c in vpn.routes if c not in cidrs)
+        return cidrs
+
+    def _refresh_routes(self) -> None:
+        """Recompute route states (R6 blackholes) and propagated routes after targets or propagations change."""
+        for table in self.route_tables:
+            routes: list[Route] = []
+            for route in table.routes:
+                if route.origin == "EnableVgwRoutePropagation":
+                    continue
+                state = self._route_state(table, route.target)
+                routes.append(route if route.state == state else attrs.evolve(route, state=state))
+            for vgw_id in table.propagating_vgws:
+                if self._route_state(table, vgw_id) == "active":
+                    routes.extend(
+                        Route(target=vgw_id, destination=c, origin="EnableVgwRoutePropagation")
+                        for c in self._vpn_routes(vgw_id)
+                    )
+            table.routes = routes
+        attachments = self._store[TransitGatewayAttachment]
+        for tgw_table in self.transit_gateway_route_tables:
+            tgw_routes: list[TransitGatewayRoute] = []
+            for tgw_route in tgw_table.static_routes:
+                alive = tgw_route.attachment_id is not None and tgw_route.attachment_id in attachments
+                tgw_routes.append(attrs.evolve(tgw_route, state="active" if alive else "blackhole"))
+            for attachment_id in tgw_table.propagations:
+                attachment = attachments.get(attachment_id)
+                if not isinstance(attachment, TransitGatewayAttachment):
+                    continue
+                cidrs = (
+                    attachment.vpc.cidrs if attachment.vpc is not None else self._vpn_routes(attachment.resource_id)
+                )
+                tgw_routes.extend(TransitGatewayRoute(c, attachment.id, type="propagated") for c in cidrs)
+            tgw_table.routes = tgw_routes
+
+    # ------------------------------------------------------------------ network ACLs
+
+    @_mutates
+    def create_network_acl(
+        self, vpc: Vpc | str, *, name: str | None = None, tags: Mapping[str, str] | None = None
+    ) -> NetworkAcl:
+        """A custom network ACL: it denies everything until entries are added (N3)."""
+        the_vpc = self._get(vpc, Vpc)
+        return self._add(NetworkAcl(id=self._new_id(NetworkAcl), tags=_tags(name, tags), vpc=the_vpc))
+
+    @_mutates
+    def delete_network_acl(self, network_acl: NetworkAcl | str) -> None:
+        acl = self._get(network_acl, NetworkAcl)
+        if acl.is_default:
+            raise _invalid(f"Cannot delete the default network ACL {acl.id}.")
+        users = [s.id for s in self.subnets if s.network_acl is acl]
+        if users:
+            raise AwsError(
+                "DependencyViolation",
+                f"The networkAcl '{acl.id}' has dependencies and cannot be deleted: {', '.join(users)}.",
+            )
+        self._remove(acl)
+
+    def _nacl_entry(
+        self,
+        acl: NetworkAcl,
+        rule_number: object,
+        egress: object,
+        protocol: object,
+        rule_action: object,
+        cidr: object,
+        ports: object,
+        icmp_type_code: object,
+    ) -> NetworkAclEntry:
+        if isinstance(rule_number, bool) or not isinstance(rule_number, int) or not 1 <= rule_number <= 32766:
+            raise _invalid(f"Value ({rule_number!r}) for parameter ruleNumber is invalid: use 1..32766 (N1).")
+        action = rule_action.lower() if isinstance(rule_action, str) else rule_action
+        if action not in ("allow", "deny"):
+            raise _invalid(f"Value ({rule_action!r}) for parameter ruleAction is invalid: use allow or deny.")
+        number = parse_protocol(protocol, "protocol")
+        block = parse_network(cidr, "cidrBlock")
+        port_range = parse_port_range(ports, number, "portRange") if number in (6, 17) else None
+        icmp = parse_port_range(icmp_type_code, number, "icmpTypeCode") if number in (1, 58) else None
+        if (number == 58 and block.version == 4) or (number == 1 and block.version == 6):
+            raise _invalid(f"Protocol {protocol!r} does not match the address family of {block}.")
+        assert isinstance(action, str)
+        return NetworkAclEntry(rule_number, _bool(egress, "egress"), number, action, block, port_range, icmp)
+
+    def _check_nacl_quota(self, acl: NetworkAcl, entry: NetworkAclEntry, replacing: NetworkAclEntry | None) -> None:
+        family = [e for e in acl.rules(entry.egress) if e.cidr.version == entry.cidr.version and e is not replacing]
+        if len(family) >= self.quotas.network_acl_rules:
+            raise AwsError(
+                "NetworkAclEntryLimitExceeded",
+                f"{acl.id} already has {len(family)} {'egress' if entry.egress else 'ingress'} IPv"
+                f"{entry.cidr.version} entries, the quota (N5).",
+            )
+
+    @_mutates
+    def create_network_acl_entry(
+        self,
+        network_acl: NetworkAcl | str,
+        *,
+        rule_number: int,
+        egress: bool,
+        protocol: str | int,
+        action: str,
+        cidr: str,
+        ports: int | tuple[int, int] | None = None,
+        icmp_type_code: tuple[int, int] | None = None,
+    ) -> NetworkAclEntry:
+        """Add a numbered rule (N1, N5). ``ports`` for TCP/UDP (required, as AWS requires a port range);
+        ``icmp_type_code`` as ``(type, code)`` for ICMP, -1 meaning any.
+
+        Raises
+        ------
+        AwsError
+            ``NetworkAclEntryAlreadyExists`` (number taken in that direction), ``NetworkAclEntryLimitExceeded``
+            (quota per direction and address family), ``InvalidParameterValue`` (number, protocol, CIDR, ports).
+        """
+        acl = self._get(network_acl, NetworkAcl)
+        entry = self._nacl_entry(acl, rule_number, egress, protocol, action, cidr, ports, icmp_type_code)
+        if acl.find_entry(entry.rule_number, entry.egress) is not None:
+            raise AwsError(
+                "NetworkAclEntryAlreadyExists",
+                f"The network acl entry identified by {entry.rule_number} already exists in {acl.id}.",
+            )
+        self._check_nacl_quota(acl, entry, None)
+        acl.entries.append(entry)
+        _sort_entries(acl)
+        return entry
+
+    @_mutates
+    def replace_network_acl_entry(
+        self,
+        network_acl: NetworkAcl | str,
+        *,
+        rule_number: int,
+        egress: bool,
+        protocol: str | int,
+        action: str,
+        cidr: str,
+        ports: int | tuple[int, int] | None = None,
+        icmp_type_code: tuple[int, int] | None = None,
+    ) -> NetworkAclEntry:
+        acl = self._get(network_acl, NetworkAcl)
+        entry = self._nacl_entry(acl, rule_number, egress, protocol, action, cidr, ports, icmp_type_code)
+        old = acl.find_entry(entry.rule_number, entry.egress)
+        if old is None:
+            raise AwsError(
+                "InvalidNetworkAclEntry.NotFound",
+                f"No entry {entry.rule_number} ({'egress' if entry.egress else 'ingress'}) in {acl.id}.",
+            )
+        self._check_nacl_quota(acl, entry, old)
+        acl.entries[acl.entries.index(old)] = entry
+        return entry
+
+    @_mutates
+    def delete_network_acl_entry(self, network_acl: NetworkAcl | str, *, rule_number: int, egress: bool) -> None:
+        acl = self._get(network_acl, NetworkAcl)
+        old = acl.find_entry(rule_number, egress)
+        if old is None:
+            raise AwsError(
+                "InvalidNetworkAclEntry.NotFound",
+                f"No entry {rule_number!r} ({'egress' if egress else 'ingress'}) in {acl.id}.",
+            )
+        acl.entries.remove(old)
+
+    @_mutates
+    def replace_network_acl_association(self, network_acl: NetworkAcl | str, association: Subnet | str) -> str:
+        """Give a subnet another NACL (by the subnet or its ``aclassoc-`` id). Returns the new association id."""
+        acl = self._get(network_acl, NetworkAcl)
+        if isinstance(association, str) and association.startswith("aclassoc-"):
+            subnet = next((s for s in self.subnets if s.network_acl_association_id == association), None)
+            if subnet is None:
+                raise AwsError("InvalidAssociationID.NotFound", f"The association ID '{association}' does not exist.")
+        else:
+            subnet = self._get(association, Subnet)
+        if subnet.vpc is not acl.vpc:
+            raise _invalid(f"Network ACL {acl.id} and subnet {subnet.id} belong to different networks.")
+        subnet.network_acl = acl
+        subnet.network_acl_association_id = self._ids.new("aclassoc")
+        return subnet.network_acl_association_id
+
+    # ------------------------------------------------------------------ security groups
+
+    @_mutates
+    def create_security_group(
+        self,
+        vpc: Vpc | str,
+        group_name: str,
+        *,
+        description: str = "",
+        name: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> SecurityGroup:
+        """A new SG: no inbound rules, outbound allow-all (G3).
+
+        Raises
+        ------
+        AwsError
+            ``InvalidGroup.Duplicate`` (name taken in the VPC), ``InvalidGroup.Reserved`` ("default"),
+            ``InvalidParameterValue`` (empty, too long or ``sg-`` name).
+        """
+        the_vpc = self._get(vpc, Vpc)
+        if not isinstance(group_name, str) or not group_name or len(group_name) > 255 or group_name.startswith("sg-"):
+            raise _invalid(
+                f"Value ({group_name!r}) for parameter groupName is invalid: 1-255 characters, not 'sg-*'."
+            )
+        if group_name == "default":
+            raise AwsError("InvalidGroup.Reserved", "The security group 'default' is reserved.")
+        if not isinstance(description, str) or len(description) > 255:
+            raise _invalid(f"Value ({description!r}) for parameter groupDescription is invalid.")
+        groups = [g for g in self.security_groups if g.vpc is the_vpc]
+        if any(g.group_name == group_name for g in groups):
+            raise AwsError(
+                "InvalidGroup.Duplicate", f"The security group '{group_name}' already exists in {the_vpc.id}."
+            )
+        if len(groups) >= self.quotas.security_groups_per_vpc:
+            raise AwsError(
+                "SecurityGroupLimitExceeded", f"{the_vpc.id} has {len(groups)} security groups, the quota."
+            )
+        return self._new_security_group(the_vpc, group_name, description, _tags(name, tags))
+
+    @_mutates
+    def delete_security_group(self, security_group: SecurityGroup | str) -> None:
+        """``CannotDelete`` for a default SG; ``DependencyViolation`` while ENIs carry it or rules reference it."""
+        sg = self._get(security_group, SecurityGroup)
+        if sg.is_default:
+            raise AwsError("CannotDelete", f"The security group '{sg.id}' (default) cannot be deleted by a user.")
+        users = [e.id for e in self.network_interfaces if sg in e.security_groups]
+        users += [
+            g.id
+            for g in self.security_groups
+            if g is not sg and any(r.group_id == sg.id for r in [*g.ingress, *g.egress])
+        ]
+        if users:
+            raise AwsError(
+                "DependencyViolation", f"resource {sg.id} has a dependent object: {', '.join(sorted(set(users)))}."
+            )
+        self._remove(sg)
+
+    def _sg_rule(
+        self,
+        sg: SecurityGroup,
+        egress: bool,
+        protocol: object,
+        ports: object,
+        cidr: object,
+        group: object,
+        prefix_list: object,
+        description: object,
+    ) -> SecurityGroupRule:
+        number = parse_protocol(protocol, "ipProtocol")
+        port_range = parse_port_range(ports, number, "portRange")
+        peers = [p for p in (cidr, group, prefix_list) if p is not None]
+        if len(peers) != 1:
+            raise AwsError(
+                "InvalidParameterCombination",
+                f"Give exactly one peer: cidr, {'destination' if egress else 'source'}_group or prefix_list "
+                f"(got {len(peers)}).",
+            )
+        block = parse_network(cidr, "cidrIp") if cidr is not None else None
+        group_id: str | None = None
+        if group is not None:
+            peer = self._get(group, SecurityGroup)
+            # SPEC G2: a reference reaches SGs of the same VPC or of a VPC peered with it.
+            peered = any(
+                p.status == "active" and p.joins(sg.vpc) and p.joins(peer.vpc) for p in self.vpc_peering_connections
+            )
+            if peer.vpc is not sg.vpc and not peered:
+                raise AwsError(
+                    "InvalidGroup.NotFound",
+                    f"Security group {peer.id} is in {peer.vpc.id}, neither {sg.vpc.id} nor a VPC peered with it.",
+                )
+            group_id = peer.id
+        prefix_list_id = self._get(prefix_list, ManagedPrefixList).id if prefix_list is not None else None
+        if (number in (58,) and block is not None and block.version == 4) or (
+            number == 1 and block is not None and block.version == 6
+        ):
+            raise _invalid(f"Protocol {protocol!r} does not match the address family of {block}.")
+        if not isinstance(description, str) or len(description) > 255:
+            raise _invalid(f"Value ({description!r}) for parameter description is invalid.")
+        low, high = port_range if port_range is not None else (None, None)
+        return SecurityGroupRule(
+            id=self._ids.new("sgr"),
+            egress=egress,
+            protocol=number,
+            from_port=low,
+            to_port=high,
+            cidr=block,
+            prefix_list_id=prefix_list_id,
+            group_id=group_id,
+            description=description,
+        )
+
+    def _rule_weight(self, rule: SecurityGroupRule) -> tuple[int, int]:
+        """(address family, quota units): a prefix list counts as its max entries (G7)."""
+        if rule.prefix_list_id is not None:
+            pl = self._store[ManagedPrefixList].get(rule.prefix_list_id)
+            if isinstance(pl, ManagedPrefixList):
+                return (6 if pl.address_family == "IPv6" else 4, pl.max_entries)
+        return (rule.cidr.version if rule.cidr is not None else 4, 1)
+
+    def _authorize(self, security_group: object, egress: bool, *args: object) -> SecurityGroupRule:
+        sg = self._get(security_group, SecurityGroup)
+        rule = self._sg_rule(sg, egress, *args)
+        rules = sg.rules(egress)
+        if rule in rules:
+            raise AwsError(
+                "InvalidPermission.Duplicate",
+                f'the specified rule "{rule}" already exists in {sg.id}.',
+            )
+        family, units = self._rule_weight(rule)
+        used = sum(w for f, w in map(self._rule_weight, rules) if f == family)
+        if used + units > self.quotas.rules_per_security_group:
+            raise AwsError(
+                "RulesPerSecurityGroupLimitExceeded",
+                f"The maximum number of {'outbound' if egress else 'inbound'} IPv{family} rules of {sg.id} "
+                f"({self.quotas.rules_per_security_group}) has been reached (G7).",
+            )
+        rules.append(rule)
+        return rule
+
+    def _revoke(self, security_group: object, egress: bool, rule_id: str | None, *args: object) -> None:
+        sg = self._get(security_group, SecurityGroup)
+        rules = sg.rules(egress)
+        if rule_id is not None:
+            match = next((r for r in rules if r.id == rule_id), None)
+            shown = rule_id
+        else:
+            wanted = self._sg_rule(sg, egress, *args)
+            match = next((r for r in rules if r == wanted), None)
+            shown = str(wanted)
+        if match is None:
+            raise AwsError(
+                "InvalidPermission.NotFound",
+                f"The specified rule {shown!r} does not exist in {'egress' if egress else 'ingress'} of {sg.id}.",
+            )
+        rules.remove(match)
+
+    @_mutates
+    def authorize_security_group_ingress(
+        self,
+        security_group: SecurityGroup | str,
+        *,
+        protocol: str | int,
+        ports: int | tuple[int, int] | None = None,
+        cidr: str | None = None,
+        source_group: SecurityGroup | str | None = None,
+        prefix_list: ManagedPrefixList | str | None = None,
+        description: str = "",
+    ) -> SecurityGroupRule:
+        """Allow inbound traffic from one peer (G1, G2). ``ports`` is a port or (first, last) for TCP/UDP,
+        (type, code) for ICMP; ignored meaning "all" for protocol ``-1``.
+
+        Raises
+        ------
+        AwsError
+            ``InvalidPermission.Duplicate``, ``RulesPerSecurityGroupLimitExceeded`` (G7), ``InvalidGroup.NotFound``,
+            ``InvalidParameterValue`` (protocol, ports, CIDR).
+        """
+        return self._authorize(security_group, False, protocol, ports, cidr, source_group, prefix_list, description)
+
+    @_mutates
+    def authorize_security_group_egress(
+        self,
+        security_group: SecurityGroup | str,
+        *,
+        protocol: str | int,
+        ports: int | tuple[int, int] | None = None,
+        cidr: str | None = None,
+        destination_group: SecurityGroup | str | None = None,
+        prefix_list: ManagedPrefixList | str | None = None,
+        description: str = "",
+    ) -> SecurityGroupRule:
+        """Allow outbound traffic to one peer; see :meth:`authorize_security_group_ingress`."""
+        return self._authorize(
+            security_group, True, protocol, ports, cidr, destination_group, prefix_list, description
+        )
+
+    @_mutates
+    def revoke_security_group_ingress(
+        self,
+        security_group: SecurityGroup | str,
+        *,
+        protocol: str | int | None = None,
+        ports: int | tuple[int, int] | None = None,
+        cidr: str | None = None,
+        source_group: SecurityGroup | str | None = None,
+        prefix_list: ManagedPrefixList | str | None = None,
+        rule_id: str | None = None,
+    ) -> None:
+        """Remove an inbound rule, named by its fields or its ``sgr-`` id (``InvalidPermission.NotFound``)."""
+        self._revoke(security_group, False, rule_id, protocol, ports, cidr, source_group, prefix_list, "")
+
+    @_mutates
+    def revoke_security_group_egress(
+        self,
+        security_group: SecurityGroup | str,
+        *,
+        protocol: str | int | None = None,
+        ports: int | tuple[int, int] | None = None,
+        cidr: str | None = None,
+        destination_group: SecurityGroup | str | None = None,
+        prefix_list: ManagedPrefixList | str | None = None,
+        rule_id: str | None = None,
+    ) -> None:
+        """Remove an outbound rule, named by its fields or its ``sgr-`` id."""
+        self._revoke(security_group, True, rule_id, protocol, ports, cidr, destination_group, prefix_list, "")
+
+    # ------------------------------------------------------------------ managed prefix lists
+
+    def _prefix_entries(self, entries: Iterable[object], family: str) -> dict[IPNetwork, str]:
+        parsed: dict[IPNetwork, str] = {}
+        for item in entries:
+            cidr, description = item if isinstance(item, tuple) else (item, "")
+            block = parse_network(cidr, "cidr")
+            if block.version != (6 if family == "IPv6" else 4):
+                raise _invalid(f"The entry {block} does not match the prefix list's address family {family}.")
+            parsed[block] = str(description)
+        return parsed
+
+    @_mutates
+    def create_managed_prefix_list(
+        self,
+        prefix_list_name: str,
+        *,
+        max_entries: int,
+        address_family: str = "IPv4",
+        entries: Iterable[str | tuple[str, str]] = (),
+        name: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> ManagedPrefixList:
+        """A customer-managed prefix list; ``entries`` are CIDRs or (CIDR, description) pairs."""
+        if (
+            not isinstance(prefix_list_name, str)
+            or not prefix_list_name
+            or prefix_list_name.startswith("com.amazonaws")
+        ):
+            raise _invalid(f"Value ({prefix_list_name!r}) for parameter prefixListName is invalid.")
+        if address_family not in ("IPv4", "IPv6"):
+            raise _invalid(f"Value ({address_family!r}) for parameter addressFamily is invalid: IPv4 or IPv6.")
+        if isinstance(max_entries, bool) or not isinstance(max_entries, int) or not 1 <= max_entries <= 1000:
+            raise _invalid(f"Value ({max_entries!r}) for parameter maxEntries is invalid: 1..1000.")
+        parsed = self._prefix_entries(entries, address_family)
+        if len(parsed) > max_entries:
+            raise _invalid(f"{len(parsed)} entries exceed max_entries {max_entries}.")
+        return self._add(
+            ManagedPrefixList(
+                id=self._new_id(ManagedPrefixList),
+                tags=_tags(name, tags),
+                prefix_list_name=prefix_list_name,
+                address_family=address_family,
+                max_entries=max_entries,
+                entries=parsed,
+            )
+        )
+
+    @_mutates
+    def modify_managed_prefix_list(
+        self,
+        prefix_list: ManagedPrefixList | str,
+        *,
+        add_entries: Iterable[str | tuple[str, str]] = (),
+        remove_entries: Iterable[str] = (),
+        max_entries: int | None = None,
+    ) -> ManagedPrefixList:
+        """Add or remove entries or resize; a resize that would break an SG's rule quota (G7) is refused."""
+        pl = self._get(prefix_list, ManagedPrefixList)
+        if pl.owner_id == "AWS":
+            raise AwsError("OperationNotPermitted", f"{pl.id} is managed by AWS and cannot be modified.")
+        added = self._prefix_entries(add_entries, pl.address_family)
+        removed = [parse_network(c, "cidr") for c in remove_entries]
+        for block in removed:
+            if block not in pl.entries:
+                raise _invalid(f"The entry {block} is not in {pl.id}.")
+        size = pl.max_entries
+        if max_entries is not None:
+            if isinstance(max_entries, bool) or not isinstance(max_entries, int) or not 1 <= max_entries <= 1000:
+                raise _invalid(f"Value ({max_entries!r}) for parameter maxEntries is invalid: 1..1000.")
+            size = max_entries
+        entries = {k: v for k, v in pl.entries.items() if k not in removed} | added
+        if len(entries) > size:
+            raise _invalid(f"{len(entries)} entries exceed max_entries {size} of {pl.id}.")
+        if size > pl.max_entries:
+            family = 6 if pl.address_family == "IPv6" else 4
+            for sg in self.security_groups:
+                for egress in (False, True):
+                    rules = sg.rules(egress)
+                    if any(r.prefix_list_id == pl.id for r in rules):
+                        used = sum(
+                            (size if r.prefix_list_id == pl.id else w)
+                            for r, (f, w) in zip(rules, map(self._rule_weight, rules), strict=True)
+                            if f == family
+                        )
+                        if used > self.quotas.rules_per_security_group:
+                            raise AwsError(
+                                "RulesPerSecurityGroupLimitExceeded",
+                                f"Resizing {pl.id} to {size} entries would put {sg.id} over its rule quota.",
+                            )
+        pl.entries, pl.max_entries = entries, size
+        pl.version += 1
+        return pl
+
+    @_mutates
+    def delete_managed_prefix_list(self, prefix_list: ManagedPrefixList | str) -> None:
+        pl = self._get(prefix_list, ManagedPrefixList)
+        if pl.owner_id == "AWS":
+            raise AwsError("OperationNotPermitted", f"{pl.id} is managed by AWS and cannot be deleted.")
+        users = [
+            g.id for g in self.security_groups if any(r.prefix_list_id == pl.id for r in [*g.ingress, *g.egress])
+        ]
+        users += [t.id for t in self.route_tables if any(r.destination_prefix_list_id == pl.id for r in t.routes)]
+        if users:
+            raise AwsError(
+                "DependencyViolation", f"Prefix list {pl.id} is in use by {', '.join(sorted(set(users)))}."
+            )
+        self._remove(pl)
+
+    # ------------------------------------------------------------------ network interfaces
+
+    def _plan_addresses(
+        self, subnet: Subnet, version: int, explicit: Sequence[object], count: int, field: str
+    ) -> list[IPAddress]:
+        """Choose addresses without taking them: explicit ones checked (E4), then ``count`` free ones."""
+        chosen: list[IPAddress] = []
+        cidr = subnet.cidr_block if version == 4 else subnet.ipv6_cidr_block
+        if cidr is None and (explicit or count):
+            raise AwsError("InvalidParameterCombination", f"Subnet {subnet.id} has no IPv6 CIDR block.")
+        for value in explicit:
+            address = parse_address(value, field, version=4 if version == 4 else 6)
+            if not subnet.contains(address):
+                raise _invalid(f"Address {address} does not fall within the subnet's address range ({cidr}).")
+            if subnet.is_reserved(address):
+                raise _invalid(f"Address {address} is reserved by AWS in {subnet.id} (E4).")
+            if address in subnet.used_addresses or address in chosen:
+                owner = subnet.used_addresses.get(address, "this request")
+                raise AwsError("InvalidIPAddress.InUse", f"Address {address} is in use by {owner}.")
+            chosen.append(address)
+        free = (a for a in subnet.free_addresses(version) if a not in chosen)
+        for _ in range(count):
+            found = next(free, None)
+            if found is None:
+                raise AwsError(
+                    "InsufficientFreeAddressesInSubnet", f"Subnet {subnet.id} has no free IPv{version} address left."
+                )
+            chosen.append(found)
+        return chosen
+
+    def _interface_groups(self, vpc: Vpc, groups: Iterable[object] | None) -> list[SecurityGroup]:
+        if groups is None:
+            return [vpc.default_security_group]
+        if isinstance(groups, str | Resource):
+            groups = [groups]
+        resolved: list[SecurityGroup] = []
+        for ref in groups:
+            sg = self._get(ref, SecurityGroup)
+            if sg.vpc is not vpc:
+                raise AwsError(
+                    "InvalidGroup.NotFound", f"The security group '{sg.id}' does not exist in VPC '{vpc.id}'."
+                )
+            if sg not in resolved:
+                resolved.append(sg)
+        if not resolved:
+            raise _invalid("An interface needs at least one security group.")
+        if len(resolved) > self.quotas.security_groups_per_interface:
+            raise AwsError(
+                "SecurityGroupsPerInterfaceLimitExceeded",
+                f"{len(resolved)} security groups exceed the {self.quotas.security_groups_per_interface} allowed "
+                "per network interface (G7).",
+            )
+        return resolved
+
+    def _new_mac(self) -> str:
+        octets = [0x0E, *(self._ids.bits(8) for _ in range(5))]
+        return ":".join(f"{o:02x}" for o in octets)
+
+    def _new_interface(
+        self,
+        subnet: Subnet,
+        *,
+        groups: list[SecurityGroup],
+        ipv4: list[IPAddress],
+        ipv6: list[IPAddress],
+        tags: dict[str, str],
+        description: str = "",
+        source_dest_check: bool = True,
+        interface_type: str = "interface",
+        requester_managed: bool = False,
+    ) -> NetworkInterface:
+        """Create an ENI from checked parts; the only place addresses are taken."""
+        eni = self._add(
+            NetworkInterface(
+                id=self._new_id(NetworkInterface),
+                tags=tags,
+                subnet=subnet,
+                mac_address=self._new_mac(),
+                private_ip_addresses=[a for a in ipv4 if isinstance(a, ipaddress.IPv4Address)],
+                ipv6_addresses=[a for a in ipv6 if isinstance(a, ipaddress.IPv6Address)],
+                security_groups=groups,
+                source_dest_check=source_dest_check,
+                description=description,
+                interface_type=interface_type,
+                requester_managed=requester_managed,
+            )
+        )
+        for address in [*ipv4, *ipv6]:
+            subnet.used_addresses[address] = eni.id
+        return eni
+
+    def _delete_interface(self, eni: NetworkInterface) -> None:
+        """Release an ENI's addresses and EIPs and forget it; the only place addresses are given back."""
+        for eip in list(eni.elastic_ips.values()):
+            self._unbind_eip(eip, replace_public_ip=False)
+        for address in eni.addresses:
+            eni.subnet.used_addresses.pop(address, None)
+        self._remove(eni)
+
+    @_mutates
+    def create_network_interface(
+        self,
+        subnet: Subnet | str,
+        *,
+        security_groups: Iterable[SecurityGroup | str] | None = None,
+        private_ip: str | None = None,
+        secondary_private_ips: Sequence[str] = (),
+        secondary_private_ip_count: int = 0,
+        ipv6_addresses: Sequence[str] = (),
+        ipv6_address_count: int = 0,
+        description: str = "",
+        source_dest_check: bool = True,
+        name: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> NetworkInterface:
+        """Create an unattached ENI in a subnet (E4). SGs default to the VPC's default SG.
+
+        Raises
+        ------
+        AwsError
+            ``InvalidIPAddress.InUse``, ``InvalidParameterValue`` (address outside the subnet or reserved),
+            ``InsufficientFreeAddressesInSubnet``, ``InvalidGroup.NotFound``,
+            ``SecurityGroupsPerInterfaceLimitExceeded`` (G7).
+        """
+        the_subnet = self._get(subnet, Subnet)
+        groups = self._interface_groups(the_subnet.vpc, security_groups)
+        explicit = [private_ip] if private_ip is not None else []
+        ipv4 = self._plan_addresses(
+            the_subnet,
+            4,
+            [*explicit, *secondary_private_ips],
+            (0 if explicit else 1) + _count(secondary_private_ip_count, "secondaryPrivateIpAddressCount"),
+            "privateIpAddress",
+        )
+        ipv6 = self._plan_addresses(
+            the_subnet, 6, list(ipv6_addresses), _count(ipv6_address_count, "ipv6AddressCount"), "ipv6Address"
+        )
+        if not isinstance(description, str):
+            raise _invalid(f"Value ({description!r}) for parameter description is invalid.")
+        return self._new_interface(
+            the_subnet,
+            groups=groups,
+            ipv4=ipv4,
+            ipv6=ipv6,
+            tags=_tags(name, tags),
+            description=description,
+            source_dest_check=_bool(source_dest_check, "sourceDestCheck"),
+        )
+
+    @_mutates
+    def delete_network_interface(self, network_interface: NetworkInterface | str) -> None:
+        """``InvalidNetworkInterface.InUse`` while attached; ``OperationNotPermitted`` when requester-managed (E6)."""
+        eni = self._get(network_interface, NetworkInterface)
+        if eni.requester_managed:
+            raise AwsError(
+                "OperationNotPermitted", f"{eni.id} is managed by {eni.interface_type} and cannot be deleted (E6)."
+            )
+        if eni.instance is not None:
+            raise AwsError(
+                "InvalidNetworkInterface.InUse", f"The network interface {eni.id} is attached to {eni.instance.id}."
+            )
+        self._delete_interface(eni)
+        self._refresh_routes()
+
+    def _check_ip_limits(self, instance_type: str, ipv4: int, ipv6: int) -> None:
+        """SPEC E3: addresses per ENI for the instance type."""
+        info = instance_type_info(instance_type)
+        if ipv4 > info.ipv4_addresses_per_interface:
+            raise AwsError(
+                "PrivateIpAddressLimitExceeded",
+                f"{ipv4} private IPv4 addresses exceed the {info.ipv4_addresses_per_interface} per network interface "
+                f"of {instance_type} (E3).",
+            )
+        if ipv6 > info.ipv6_addresses_per_interface:
+            raise AwsError(
+                "PrivateIpAddressLimitExceeded",
+                f"{ipv6} IPv6 addresses exceed the {info.ipv6_addresses_per_interface} per network interface "
+                f"of {instance_type} (E3).",
+            )
+
+    @_mutates
+    def attach_network_interface(
+        self, network_interface: NetworkInterface | str, instance: Instance | str, *, device_index: int
+    ) -> str:
+        """Attach an ENI to an instance in the same AZ and VPC (E2). Returns the attachment id.
+
+        Raises
+        ------
+        AwsError
+            ``InvalidParameterCombination`` (another AZ or VPC), ``AttachmentLimitExceeded`` and
+            ``PrivateIpAddressLimitExceeded`` (E3), ``InvalidNetworkInterface.InUse`` (already attached),
+            ``InvalidParameterValue`` (device index taken), ``OperationNotPermitted`` (requester-managed, E6).
+        """
+        eni = self._get(network_interface, NetworkInterface)
+        the_instance = self._get(instance, Instance)
+        if isinstance(device_index, bool) or not isinstance(device_index, int) or device_index < 0:
+            raise _invalid(f"Value ({device_index!r}) for parameter deviceIndex is invalid.")
+        if eni.requester_managed:
+            raise AwsError("OperationNotPermitted", f"{eni.id} is managed by {eni.interface_type} (E6).")
+        if eni.instance is not None:
+            raise AwsError("InvalidNetworkInterface.InUse", f"Interface {eni.id} is attached to {eni.instance.id}.")
+        if eni.vpc is not the_instance.vpc:
+            raise AwsError(
+                "InvalidParameterCombination",
+                f"{eni.id} is in {eni.vpc.id} but instance {the_instance.id} is in {the_instance.vpc.id} (E2).",
+            )
+        if eni.availability_zone != the_instance.availability_zone:
+            raise AwsError(
+                "InvalidParameterCombination",
+                f"{eni.id} is in {eni.availability_zone} but instance {the_instance.id} is in "
+                f"{the_instance.availability_zone} (E2).",
+            )
+        if any(e.device_index == device_index for e in the_instance.network_interfaces):
+            raise _invalid(
+                f"Instance '{the_instance.id}' already has an interface attached at device index '{device_index}'."
+            )
+        info = instance_type_info(the_instance.instance_type)
+        if len(the_instance.network_interfaces) >= info.maximum_network_interfaces:
+            raise AwsError(
+                "AttachmentLimitExceeded",
+                f"Interface count {len(the_instance.network_interfaces) + 1} exceeds the limit for "
+                f"{the_instance.instance_type} ({info.maximum_network_interfaces}) (E3).",
+            )
+        self._check_ip_limits(the_instance.instance_type, len(eni.private_ip_addresses), len(eni.ipv6_addresses))
+        self._attach(eni, the_instance, device_index, delete_on_termination=False)
+        self._refresh_routes()
+        assert eni.attachment_id is not None
+        return eni.attachment_id
+
+    def _attach(
+        self, eni: NetworkInterface, instance: Instance, device_index: int, *, delete_on_termination: bool
+    ) -> None:
+        eni.instance, eni.device_index = instance, device_index
+        eni.attachment_id = self._ids.new("eni-attach")
+        eni.delete_on_termination = delete_on_termination
+        instance.network_interfaces.append(eni)
+        instance.network_interfaces.sort(key=lambda e: e.device_index or 0)
+
+    @_mutates
+    def detach_network_interface(self, network_interface: NetworkInterface | str) -> None:
+        """Detach a secondary ENI (E2); its IPs, SGs and EIPs stay with it.
+
+        Raises
+        ------
+        AwsError
+            ``OperationNotPermitted`` for an instance's primary ENI (E1) or a requester-managed ENI (E6);
+            ``InvalidAttachmentID.NotFound`` when it is not attached.
+        """
+        if isinstance(network_interface, str) and network_interface.startswith("eni-attach-"):
+            eni = next((e for e in self.network_interfaces if e.attachment_id == network_interface), None)
+            if eni is None:
+                raise AwsError(
+                    "InvalidAttachmentID.NotFound", f"The attachment ID '{network_interface}' does not exist."
+                )
+        else:
+            eni = self._get(network_interface, NetworkInterface)
+        if eni.requester_managed:
+            raise AwsError(
+                "OperationNotPermitted", f"{eni.id} is managed by {eni.interface_type} and cannot be detached (E6)."
+            )
+        if eni.instance is None:
+            raise AwsError("InvalidAttachmentID.NotFound", f"The network interface {eni.id} is not attached.")
+        if eni.device_index == 0:
+            raise AwsError(
+                "OperationNotPermitted",
+                f"The network interface at device index 0 ({eni.id}) of {eni.instance.id} cannot be detached (E1).",
+            )
+        eni.instance.network_interfaces.remove(eni)
+        eni.instance = eni.device_index = eni.attachment_id = None
+        eni.delete_on_termination = False
+        self._refresh_routes()
+
+    @_mutates
+    def modify_network_interface_attribute(
+        self,
+        network_interface: NetworkInterface | str,
+        *,
+        source_dest_check: bool | None = None,
+        security_groups: Iterable[SecurityGroup | str] | None = None,
+        description: str | None = None,
+    ) -> None:
+        """Change the source/destination check (E5), the SGs (G7) or the description of an ENI."""
+        eni = self._get(network_interface, NetworkInterface)
+        if eni.requester_managed:
+            raise AwsError("OperationNotPermitted", f"{eni.id} is managed by {eni.interface_type} (E6).")
+        check = eni.source_dest_check if source_dest_check is None else _bool(source_dest_check, "sourceDestCheck")
+        groups = eni.security_groups if security_groups is None else self._interface_groups(eni.vpc, security_groups)
+        if description is not None and not isinstance(description, str):
+            raise _invalid(f"Value ({description!r}) for parameter description is invalid.")
+        eni.source_dest_check, eni.security_groups = check, list(groups)
+        if description is not None:
+            eni.description = description
+
+    @_mutates
+    def assign_private_ip_addresses(
+        self,
+        network_interface: NetworkInterface | str,
+        *,
+        private_ips: Sequence[str] = (),
+        count: int = 0,
+    ) -> list[ipaddress.IPv4Address]:
+        """Add secondary private IPv4s (E4), within the attached instance type's limit (E3)."""
+        eni = self._get(network_interface, NetworkInterface)
+        planned = self._plan_addresses(
+            eni.subnet, 4, list(private_ips), _count(count, "secondaryPrivateIpAddressCount"), "privateIpAddress"
+        )
+        if not planned:
+            raise _invalid("Give private_ips or a count of at least 1.")
+        if eni.instance is not None:
+            self._check_ip_limits(eni.instance.instance_type, len(eni.private_ip_addresses) + len(planned), 0)
+        added = [a for a in planned if isinstance(a, ipaddress.IPv4Address)]
+        eni.private_ip_addresses.extend(added)
+        for address in added:
+            eni.subnet.used_addresses[address] = eni.id
+        return added
+
+    @_mutates
+    def unassign_private_ip_addresses(
+        self, network_interface: NetworkInterface | str, private_ips: Sequence[str]
+    ) -> None:
+        """Remove secondary private IPv4s (their EIPs are disassociated); never the primary."""
+        eni = self._get(network_interface, NetworkInterface)
+        addresses = [ipaddress.IPv4Address(parse_address(a, "privateIpAddress", version=4)) for a in private_ips]
+        for address in addresses:
+            if address == eni.private_ip:
+                raise _invalid(f"The primary private IP {address} of {eni.id} cannot be unassigned.")
+            if address not in eni.private_ip_addresses:
+                raise _invalid(f"Address {address} is not assigned to {eni.id}.")
+        for address in addresses:
+            if address in eni.elastic_ips:
+                self._unbind_eip(eni.elastic_ips[address], replace_public_ip=False)
+            eni.private_ip_addresses.remove(address)
+            del eni.subnet.used_addresses[address]
+
+    @_mutates
+    def assign_ipv6_addresses(
+        self, network_interface: NetworkInterface | str, *, ipv6_addresses: Sequence[str] = (), count: int = 0
+    ) -> list[ipaddress.IPv6Address]:
+        eni = self._get(network_interface, NetworkInterface)
+        planned = self._plan_addresses(
+            eni.subnet, 6, list(ipv6_addresses), _count(count, "ipv6AddressCount"), "ipv6Address"
+        )
+        if not planned:
+            raise _invalid("Give ipv6_addresses or a count of at least 1.")
+        if eni.instance is not None:
+            self._check_ip_limits(eni.instance.instance_type, 0, len(eni.ipv6_addresses) + len(planned))
+        added = [a for a in planned if isinstance(a, ipaddress.IPv6Address)]
+        eni.ipv6_addresses.extend(added)
+        for address in added:
+            eni.subnet.used_addresses[address] = eni.id
+        return added
+
+    @_mutates
+    def unassign_ipv6_addresses(
+        self, network_interface: NetworkInterface | str, ipv6_addresses: Sequence[str]
+    ) -> None:
+        eni = self._get(network_interface, NetworkInterface)
+        addresses = [ipaddress.IPv6Address(parse_address(a, "ipv6Address", version=6)) for a in ipv6_addresses]
+        for address in addresses:
+            if address not in eni.ipv6_addresses:
+                raise _invalid(f"Address {address} is not assigned to {eni.id}.")
+        for address in addresses:
+            eni.ipv6_addresses.remove(address)
+            del eni.subnet.used_addresses[address]
+
+    # ------------------------------------------------------------------ instances
+
+    def _metadata_options(
+        self, options: MetadataOptions | Mapping[str, object] | None, base: MetadataOptions
+    ) -> MetadataOptions:
+        """SPEC M2: validate metadata options."""
+        if options is None:
+            return base
+        values = attrs.asdict(options) if isinstance(options, MetadataOptions) else dict(options)
+        unknown = set(values) - {f.name for f in attrs.fields(MetadataOptions)}
+        if unknown:
+            raise _invalid(f"Unknown metadata option(s): {', '.join(sorted(unknown))}.")
+        merged = attrs.evolve(base, **values)
+        choices = {
+            "http_endpoint": ("enabled", "disabled"),
+            "http_tokens": ("optional", "required"),
+            "http_protocol_ipv6": ("enabled", "disabled"),
+            "instance_metadata_tags": ("enabled", "disabled"),
+        }
+        for field, allowed in choices.items():
+            if getattr(merged, field) not in allowed:
+                raise _invalid(f"Value ({getattr(merged, field)!r}) for {field} is invalid: {' or '.join(allowed)}.")
+        hops = merged.http_put_response_hop_limit
+        if isinstance(hops, bool) or not isinstance(hops, int) or not 1 <= hops <= 64:
+            raise _invalid(f"Value ({hops!r}) for http_put_response_hop_limit is invalid: 1..64.")
+        return merged
+
+    def _new_public_ip(self) -> ipaddress.IPv4Address:
+        taken = {e.public_ip for e in self.elastic_ips} | {
+            n.auto_public_ip for n in self.network_interfaces if n.auto_public_ip is not None
+        }
+        while True:
+            candidate = _PUBLIC_IPV4_POOL.network_address + self._ids.bits(20)
+            if candidate not in taken and candidate.packed[-1] not in (0, 255):
+                return candidate
+
+    @_mutates
+    def run_instance(
+        self,
+        subnet: Subnet | str,
+        *,
+        instance_type: str = "t2.micro",
+        security_groups: Iterable[SecurityGroup | str] | None = None,
+        name: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        private_ip: str | None = None,
+        associate_public_ip: bool | None = None,
+        secondary_private_ip_count: int = 0,
+        ipv6_address_count: int | None = None,
+        source_dest_check: bool = True,
+        metadata_options: MetadataOptions | Mapping[str, object] | None = None,
+    ) -> Instance:
+        """Launch an instance with its primary ENI (E1) in ``subnet``.
+
+        ``security_groups`` omitted means the VPC's default SG; ``associate_public_ip`` None means the subnet's
+        ``map_public_ip_on_launch`` (P1). ``ipv6_address_count`` None means one IPv6 address when the subnet
+        assigns them on creation.
+
+        Raises
+        ------
+        AwsError
+            ``InvalidParameterValue`` (unknown instance type, bad address), ``PrivateIpAddressLimitExceeded`` (E3),
+            ``InvalidIPAddress.InUse``, ``InvalidGroup.NotFound``, ``SecurityGroupsPerInterfaceLimitExceeded``.
+        """
+        the_subnet = self._get(subnet, Subnet)
+        info = instance_type_info(instance_type)
+        groups = self._interface_groups(the_subnet.vpc, security_groups)
+        secondary = _count(secondary_private_ip_count, "secondaryPrivateIpAddressCount")
+        if ipv6_address_count is None:
+            ipv6_address_count = 1 if the_subnet.assign_ipv6_address_on_creation else 0
+        v6_count = _count(ipv6_address_count, "ipv6AddressCount")
+        if v6_count and not info.ipv6_supported:
+            raise _invalid(f"Instance type {instance_type} does not support IPv6.")
+        self._check_ip_limits(instance_type, 1 + secondary, v6_count)
+        explicit = [private_ip] if private_ip is not None else []
+        ipv4 = self._plan_addresses(the_subnet, 4, explicit, (0 if explicit else 1) + secondary, "privateIpAddress")
+        ipv6 = self._plan_addresses(the_subnet, 6, [], v6_count, "ipv6Address")
+        public = (
+            the_subnet.map_public_ip_on_launch
+            if associate_public_ip is None
+            else _bool(associate_public_ip, "associatePublicIpAddress")
+        )
+        options = self._metadata_options(metadata_options, MetadataOptions())
+        check = _bool(source_dest_check, "sourceDestCheck")
+        instance = self._add(
+            Instance(
+                id=self._new_id(Instance),
+                tags=_tags(name, tags),
+                instance_type=instance_type,
+                metadata_options=options,
+                associate_public_ip=public,
+            )
+        )
+        eni = self._new_interface(
+            the_subnet,
+            groups=groups,
+            ipv4=ipv4,
+            ipv6=ipv6,
+            tags={},
+            description="Primary network interface",
+            source_dest_check=check,
+        )
+        self._attach(eni, instance, 0, delete_on_termination=True)
+        if public:
+            eni.auto_public_ip = self._new_public_ip()
+        return instance
+
+    @_mutates
+    def stop_instance(self, instance: Instance | str) -> None:
+        """Stop: the auto-assigned public IPv4 is released (P1); EIPs stay; routes to it become blackholes."""
+        the_instance = self._get(instance, Instance)
+        the_instance.state = "stopped"
+        for eni in the_instance.network_interfaces:
+            eni.auto_public_ip = None
+        self._refresh_routes()
+
+    @_mutates
+    def start_instance(self, instance: Instance | str) -> None:
+        """Start: a new auto-assigned public IPv4 when launched with one and no EIP holds the primary IP (P1)."""
+        the_instance = self._get(instance, Instance)
+        if the_instance.state == "running":
+            return
+        the_instance.state = "running"
+        self._maybe_new_public_ip(the_instance.primary_network_interface)
+        self._refresh_routes()
+
+    def _maybe_new_public_ip(self, eni: NetworkInterface) -> None:
+        """SPEC P1/P2: a running single-ENI instance launched with a public IP gets one when none is mapped."""
+        instance = eni.instance
+        if (
+            instance is not None
+            and instance.associate_public_ip
+            and instance.state == "running"
+            and eni.device_index == 0
+            and len(instance.network_interfaces) == 1
+            and eni.private_ip not in eni.elastic_ips
+            and eni.auto_public_ip is None
+        ):
+            eni.auto_public_ip = self._new_public_ip()
+
+    @_mutates
+    def terminate_instance(self, instance: Instance | str) -> None:
+        """Terminate: ENIs with delete-on-termination (the primary) are deleted, others detached with their EIPs."""
+        the_instance = self._get(instance, Instance)
+        for eni in list(the_instance.network_interfaces):
+            eni.instance = eni.device_index = eni.attachment_id = None
+            if eni.delete_on_termination:
+                self._delete_interface(eni)
+            eni.delete_on_termination = False
+        the_instance.network_interfaces.clear()
+        the_instance.state = "terminated"
+        self._remove(the_instance)
+        self._refresh_routes()
+
+    @_mutates
+    def modify_instance_metadata_options(self, instance: Instance | str, /, **options: object) -> MetadataOptions:
+        """Change IMDS options (M2): http_endpoint, http_tokens, http_put_response_hop_limit, ..."""
+        the_instance = self._get(instance, Instance)
+        the_instance.metadata_options = self._metadata_options(options, the_instance.metadata_options)
+        return the_instance.metadata_options
+
+    # ------------------------------------------------------------------ elastic IPs
+
+    @_mutates
+    def allocate_address(self, *, name: str | None = None, tags: Mapping[str, str] | None = None) -> ElasticIp:
+        """Allocate an Elastic IP (P2)."""
+        return self._add(
+            ElasticIp(id=self._new_id(ElasticIp), tags=_tags(name, tags), public_ip=self._new_public_ip())
+        )
+
+    def _nat_owner(self, eip: ElasticIp) -> NatGateway | None:
+        return next((n for n in self.nat_gateways if n.elastic_ip is eip), None)
+
+    @_mutates
+    def release_address(self, elastic_ip: ElasticIp | str) -> None:
+        eip = self._get(elastic_ip, ElasticIp)
+        if eip.is_associated:
+            raise AwsError("InvalidIPAddress.InUse", f"Address {eip.public_ip} ({eip.id}) is in use.")
+        self._remove(eip)
+
+    def _bind_eip(self, eip: ElasticIp, eni: NetworkInterface, private_ip: ipaddress.IPv4Address) -> None:
+        eip.network_interface, eip.private_ip = eni, private_ip
+        eip.association_id = self._ids.new("eipassoc")
+        eni.elastic_ips[private_ip] = eip
+        if private_ip == eni.private_ip:
+            eni.auto_public_ip = None  # SPEC P2: an EIP replaces the auto-assigned public IP
+
+    def _unbind_eip(self, eip: ElasticIp, *, replace_public_ip: bool) -> None:
+        eni = eip.network_interface
+        assert eni is not None
+        assert eip.private_ip is not None
+        del eni.elastic_ips[eip.private_ip]
+        eip.network_interface = eip.private_ip = eip.association_id = None
+        if replace_public_ip:
+            self._maybe_new_public_ip(eni)
+
+    @_mutates
+    def associate_address(
+        self,
+        elastic_ip: ElasticIp | str,
+        *,
+        instance: Instance | str | None = None,
+        network_interface: NetworkInterface | str | None = None,
+        private_ip: str | None = None,
+        allow_reassociation: bool = True,
+    ) -> str:
+        """Map an EIP to a private IPv4 (P2). Returns the association id.
+
+        An instance means its primary ENI's primary IP, and only when it has a single ENI. An EIP already mapped
+        elsewhere moves, unless ``allow_reassociation=False``. An EIP already on the target IP is replaced.
+
+        Raises
+        ------
+        AwsError
+            ``Resource.AlreadyAssociated``, ``InvalidInstanceID`` (several ENIs), ``Gateway.NotAttached`` (no IGW),
+            ``InvalidParameterValue`` (private IP not on the ENI), ``InvalidParameterCombination``.
+        """
+        eip = self._get(elastic_ip, ElasticIp)
+        if (instance is None) == (network_interface is None):
+            raise AwsError("InvalidParameterCombination", "Give exactly one of instance or network_interface.")
+        if instance is not None:
+            the_instance = self._get(instance, Instance)
+            if len(the_instance.network_interfaces) > 1:
+                raise AwsError(
+                    "InvalidInstanceID",
+                    f"There are multiple interfaces attached to instance '{the_instance.id}'. "
+                    "Please specify an interface ID for the operation instead.",
+                )
+            eni = the_instance.primary_network_interface
+        else:
+            eni = self._get(network_interface, NetworkInterface)
+        if eni.requester_managed:
+            raise AwsError("OperationNotPermitted", f"{eni.id} is managed by {eni.interface_type} (E6).")
+        address = eni.private_ip if private_ip is None else parse_address(private_ip, "privateIpAddress", version=4)
+        if address not in eni.private_ip_addresses:
+            raise _invalid(f"The private IP {address} is not assigned to {eni.id}.")
+        assert isinstance(address, ipaddress.IPv4Address)
+        if not any(g.vpc is eni.vpc for g in self.internet_gateways):
+            raise AwsError("Gateway.NotAttached", f"Network {eni.vpc.id} is not attached to any internet gateway.")
+        if eip.network_interface is eni and eip.private_ip == address:
+            assert eip.association_id is not None
+            return eip.association_id
+        if self._nat_owner(eip) is not None:
+            raise AwsError("Resource.AlreadyAssociated", f"{eip.id} is in use by a NAT gateway.")
+        if eip.is_associated and not _bool(allow_reassociation, "allowReassociation"):
+            raise AwsError(
+                "Resource.AlreadyAssociated",
+                f"Elastic IP {eip.public_ip} ({eip.id}) is already associated with {eip.network_interface.id}"  # type: ignore[union-attr]
+                f" ({eip.private_ip}).",
+            )
+        if eip.is_associated:
+            self._unbind_eip(eip, replace_public_ip=True)
+        if address in eni.elastic_ips:
+            self._unbind_eip(eni.elastic_ips[address], replace_public_ip=False)
+        self._bind_eip(eip, eni, address)
+        assert eip.association_id is not None
+        return eip.association_id
+
+    @_mutates
+    def disassociate_address(self, elastic_ip: ElasticIp | str) -> None:
+        """Unmap an EIP (by allocation or ``eipassoc-`` id); ``InvalidAssociationID.NotFound`` when not mapped."""
+        if isinstance(elastic_ip, str) and elastic_ip.startswith("eipassoc-"):
+            eip = next((e for e in self.elastic_ips if e.association_id == elastic_ip), None)
+            if eip is None:
+                raise AwsError("InvalidAssociationID.NotFound", f"The association ID '{elastic_ip}' does not exist.")
+        else:
+            eip = self._get(elastic_ip, ElasticIp)
+        if not eip.is_associated:
+            raise AwsError("InvalidAssociationID.NotFound", f"{eip.id} ({eip.public_ip}) is not associated.")
+        if self._nat_owner(eip) is not None:
+            raise AwsError("OperationNotPermitted", f"{eip.id} belongs to a NAT gateway; delete the NAT gateway.")
+        self._unbind_eip(eip, replace_public_ip=True)
+
+    # ------------------------------------------------------------------ internet gateways
+
+    @_mutates
+    def create_internet_gateway(
+        self, *, name: str | None = None, tags: Mapping[str, str] | None = None
+    ) -> InternetGateway:
+        return self._add(InternetGateway(id=self._new_id(InternetGateway), tags=_tags(name, tags)))
+
+    @_mutates
+    def attach_internet_gateway(self, internet_gateway: InternetGateway | str, vpc: Vpc | str) -> None:
+        """One IGW per VPC and one VPC per IGW (``Resource.AlreadyAssociated``)."""
+        igw = self._get(internet_gateway, InternetGateway)
+        the_vpc = self._get(vpc, Vpc)
+        if igw.vpc is not None:
+            raise AwsError(
+                "Resource.AlreadyAssociated", f"resource {igw.id} is already attached to network {igw.vpc.id}."
+            )
+        other = next((g for g in self.internet_gateways if g.vpc is the_vpc), None)
+        if other is not None:
+            raise AwsError(
+                "Resource.AlreadyAssociated", f"Network {the_vpc.id} already has internet gateway {other.id}."
+            )
+        igw.vpc = the_vpc
+        self._refresh_routes()
+
+    @_mutates
+    def detach_internet_gateway(self, internet_gateway: InternetGateway | str, vpc: Vpc | str) -> None:
+        """``Gateway.NotAttached``; ``DependencyViolation`` while public addresses are mapped in the VPC (P3)."""
+        igw = self._get(internet_gateway, InternetGateway)
+        the_vpc = self._get(vpc, Vpc)
+        if igw.vpc is not the_vpc:
+            raise AwsError("Gateway.NotAttached", f"resource {igw.id} is not attached to network {the_vpc.id}.")
+        mapped = [e.id for e in self.network_interfaces if e.vpc is the_vpc and e.public_ips]
+        if mapped:
+            raise AwsError(
+                "DependencyViolation",
+                f"Network {the_vpc.id} has some mapped public address(es) ({', '.join(mapped)}). "
+                "Please unmap those public address(es) before detaching the gateway.",
+            )
+        igw.vpc = None
+        igw.edge_association = None
+        self._refresh_routes()
+
+    @_mutates
+    def delete_internet_gateway(self, internet_gateway: InternetGateway | str) -> None:
+        igw = self._get(internet_gateway, InternetGateway)
+        if igw.vpc is not None:
+            raise AwsError("DependencyViolation", f"The internetGateway '{igw.id}' is attached to {igw.vpc.id}.")
+        self._remove(igw)
+        self._refresh_routes()
+
+    @_mutates
+    def create_egress_only_internet_gateway(
+        self, vpc: Vpc | str, *, name: str | None = None, tags: Mapping[str, str] | None = None
+    ) -> EgressOnlyInternetGateway:
+        """An egress-only IGW for the VPC's IPv6 traffic (I3)."""
+        the_vpc = self._get(vpc, Vpc)
+        return self._add(
+            EgressOnlyInternetGateway(id=self._new_id(EgressOnlyInternetGateway), tags=_tags(name, tags), vpc=the_vpc)
+        )
+
+    @_mutates
+    def delete_egress_only_internet_gateway(self, gateway: EgressOnlyInternetGateway | str) -> None:
+        self._remove(self._get(gateway, EgressOnlyInternetGateway))
+        self._refresh_routes()
+
+    # ------------------------------------------------------------------ NAT gateways
+
+    @_mutates
+    def create_nat_gateway(
+        self,
+        subnet: Subnet | str,
+        *,
+        allocation: ElasticIp | str | None = None,
+        connectivity: str = "public",
+        private_ip: str | None = None,
+        name: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> NatGateway:
+        """A NAT gateway with a requester-managed ENI in ``subnet`` (E6); a public one needs an unused EIP (I4).
+
+        Raises
+        ------
+        AwsError
+            ``InvalidParameterValue`` (connectivity, missing EIP), ``InvalidParameterCombination`` (EIP on a
+            private NAT), ``Resource.AlreadyAssociated`` (EIP in use), ``Gateway.NotAttached`` (public NAT in a
+            VPC without an IGW).
+        """
+        the_subnet = self._get(subnet, Subnet)
+        if connectivity not in ("public", "private"):
+            raise _invalid(f"Value ({connectivity!r}) for parameter connectivityType is invalid: public or private.")
+        eip: ElasticIp | None = None
+        if connectivity == "public":
+            if allocation is None:
+                raise _invalid("A public NAT gateway needs an Elastic IP allocation.")
+            eip = self._get(allocation, ElasticIp)
+            if eip.is_associated:
+                raise AwsError("Resource.AlreadyAssociated", f"Elastic IP {eip.id} is already associated.")
+            if not any(g.vpc is the_subnet.vpc for g in self.internet_gateways):
+                raise AwsError(
+                    "Gateway.NotAttached", f"Network {the_subnet.vpc.id} has no internet gateway attached."
+                )
+        elif allocation is not None:
+            raise AwsError("InvalidParameterCombination", "A private NAT gateway takes no Elastic IP.")
+        explicit = [private_ip] if private_ip is not None else []
+        ipv4 = self._plan_addresses(the_subnet, 4, explicit, 0 if explicit else 1, "privateIpAddress")
+        tag_map = _tags(name, tags)
+        nat_id = self._new_id(NatGateway)
+        eni = self._new_interface(
+            the_subnet,
+            groups=[],
+            ipv4=ipv4,
+            ipv6=[],
+            tags={},
+            description=f"Interface for NAT Gateway {nat_id}",
+            source_dest_check=False,
+            interface_type="nat_gateway",
+            requester_managed=True,
+        )
+        nat = self._add(
+            NatGateway(
+                id=nat_id,
+                tags=tag_map,
+                subnet=the_subnet,
+                connectivity=connectivity,
+                network_interface=eni,
+                elastic_ip=eip,
+            )
+        )
+        if eip is not None:
+            self._bind_eip(eip, eni, eni.private_ip)
+        self._refresh_routes()
+        return nat
+
+    @_mutates
+    def delete_nat_gateway(self, nat_gateway: NatGateway | str) -> None:
+        """Delete a NAT gateway, its ENI and its EIP mapping; routes to it become blackholes (R6)."""
+        nat = self._get(nat_gateway, NatGateway)
+        self._delete_interface(nat.network_interface)
+        self._remove(nat)
+        self._refresh_routes()
+
+    # ------------------------------------------------------------------ VPC peering
+
+    @_mutates
+    def create_vpc_peering_connection(
+        self,
+        vpc: Vpc | str,
+        peer_vpc: Vpc | str,
+        *,
+        auto_accept: bool = True,
+        name: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> VpcPeeringConnection:
+        """Peer two VPCs (I5); active at once unless ``auto_accept=False``.
+
+        Raises
+        ------
+        AwsError
+            ``InvalidParameterValue`` (same VPC, overlapping CIDRs), ``VpcPeeringConnectionAlreadyExists``.
+        """
+        requester, accepter = self._get(vpc, Vpc), self._get(peer_vpc, Vpc)
+        if requester is accepter:
+            raise _invalid(f"A VPC cannot peer with itself ({requester.id}).")
+        for cidr in requester.cidrs:
+            clash = _overlaps(cidr, accepter.cidrs)
+            if clash is not None:
+                raise _invalid(
+                    f"{requester.id} ({cidr}) and {accepter.id} ({clash}) have overlapping CIDR blocks (I5)."
+                )
+        for existing in self.vpc_peering_connections:
+            if (
+                existing.joins(requester)
+                and existing.joins(accepter)
+                and existing.status in ("active", "pending-acceptance")
+            ):
+                raise AwsError(
+                    "VpcPeeringConnectionAlreadyExists",
+                    f"{existing.id} already peers {requester.id} and {accepter.id}.",
+                )
+        status = "active" if _bool(auto_accept, "autoAccept") else "pending-acceptance"
+        pcx = self._add(
+            VpcPeeringConnection(
+                id=self._new_id(VpcPeeringConnection),
+                tags=_tags(name, tags),
+                requester_vpc=requester,
+                accepter_vpc=accepter,
+                status=status,
+            )
+        )
+        self._refresh_routes()
+        return pcx
+
+    @_mutates
+    def accept_vpc_peering_connection(self, peering: VpcPeeringConnection | str) -> None:
+        pcx = self._get(peering, VpcPeeringConnection)
+        if pcx.status != "pending-acceptance":
+            raise AwsError("InvalidStateTransition", f"{pcx.id} is {pcx.status}, not pending-acceptance.")
+        pcx.status = "active"
+        self._refresh_routes()
+
+    @_mutates
+    def delete_vpc_peering_connection(self, peering: VpcPeeringConnection | str) -> None:
+        """Delete a peering: routes through it become blackholes (R6)."""
+        self._remove(self._get(peering, VpcPeeringConnection))
+        self._refresh_routes()
+
+    # ------------------------------------------------------------------ transit gateways
+
+    @_mutates
+    def create_transit_gateway(
+        self,
+        *,
+        amazon_side_asn: int = 64512,
+        default_route_table_association: bool = True,
+        default_route_table_propagation: bool = True,
+        name: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> TransitGateway:
+        """A transit gateway, with its default route table when either default is on."""
+        if (
+            isinstance(amazon_side_asn, bool)
+            or not isinstance(amazon_side_asn, int)
+            or not 1 <= amazon_side_asn <= 4294967294
+        ):
+            raise _invalid(f"Value ({amazon_side_asn!r}) for parameter amazonSideAsn is invalid.")
+        tgw = self._add(
+            TransitGateway(
+                id=self._new_id(TransitGateway),
+                tags=_tags(name, tags),
+                amazon_side_asn=amazon_side_asn,
+                default_route_table_association=_bool(
+                    default_route_table_association, "defaultRouteTableAssociation"
+                ),
+                default_route_table_propagation=_bool(
+                    default_route_table_propagation, "defaultRouteTablePropagation"
+                ),
+            )
+        )
+        if tgw.default_route_table_association or tgw.default_route_table_propagation:
+            table = self._add(
+                TransitGatewayRouteTable(id=self._new_id(TransitGatewayRouteTable), transit_gateway=tgw)
+            )
+            tgw.default_route_table_id = table.id
+        return tgw
+
+    @_mutates
+    def delete_transit_gateway(self, transit_gateway: TransitGateway | str) -> None:
+        tgw = self._get(transit_gateway, TransitGateway)
+        users = [a.id for a in self.transit_gateway_attachments if a.transit_gateway is tgw]
+        if users:
+            raise AwsError("IncorrectState", f"Transit gateway {tgw.id} has attachments: {', '.join(users)}.")
+        for table in self.transit_gateway_route_tables:
+            if table.transit_gateway is tgw:
+                self._remove(table)
+        self._remove(tgw)
+        self._refresh_routes()
+
+    def _attach_to_tgw(self, attachment: TransitGatewayAttachment) -> None:
+        tgw = attachment.transit_gateway
+        default = self._store[TransitGatewayRouteTable].get(tgw.default_route_table_id or "")
+        if isinstance(default, TransitGatewayRouteTable):
+            if tgw.default_route_table_association:
+                attachment.association = default
+            if tgw.default_route_table_propagation:
+                default.propagations.append(attachment.id)
+
+    @_mutates
+    def create_transit_gateway_vpc_attachment(
+        self,
+        transit_gateway: TransitGateway | str,
+        vpc: Vpc | str,
+        subnets: Sequence[Subnet | str],
+        *,
+        name: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> TransitGatewayAttachment:
+        """Attach a VPC through one subnet per AZ; a requester-managed ENI is placed in each subnet.
+
+        Raises
+        ------
+        AwsError
+            ``DuplicateSubnetsInSameZone``, ``InvalidParameterValue`` (no subnet, subnet of another VPC),
+            ``DuplicateTransitGatewayAttachment``.
+        """
+        tgw = self._get(transit_gateway, TransitGateway)
+        the_vpc = self._get(vpc, Vpc)
+        chosen = [self._get(s, Subnet) for s in subnets]
+        if not chosen:
+            raise _invalid("A transit gateway VPC attachment needs at least one subnet.")
+        zones: dict[str, str] = {}
+        for subnet in chosen:
+            if subnet.vpc is not the_vpc:
+                raise _invalid(f"Subnet {subnet.id} is not in {the_vpc.id}.")
+            if subnet.availability_zone in zones:
+                raise AwsError(
+                    "DuplicateSubnetsInSameZone",
+                    f"{subnet.id} and {zones[subnet.availability_zone]} are both in {subnet.availability_zone}.",
+                )
+            zones[subnet.availability_zone] = subnet.id
+        if any(a.transit_gateway is tgw and a.vpc is the_vpc for a in self.transit_gateway_attachments):
+            raise AwsError("DuplicateTransitGatewayAttachment", f"{the_vpc.id} is already attached to {tgw.id}.")
+        plans = [self._plan_addresses(s, 4, [], 1, "privateIpAddress") for s in chosen]
+        attachment = self._add(
+            TransitGatewayAttachment(
+                id=self._new_id(TransitGatewayAttachment),
+                tags=_tags(name, tags),
+                transit_gateway=tgw,
+                resource_type="vpc",
+                resource_id=the_vpc.id,
+                vpc=the_vpc,
+                subnets=chosen,
+            )
+        )
+        for subnet, ipv4 in zip(chosen, plans, strict=True):
+            attachment.network_interfaces.append(
+                self._new_interface(
+                    subnet,
+                    groups=[],
+                    ipv4=ipv4,
+                    ipv6=[],
+                    tags={},
+                    description=f"Network Interface for Transit Gateway Attachment {attachment.id}",
+                    source_dest_check=False,
+                    interface_type="transit_gateway",
+                    requester_managed=True,
+                )
+            )
+        self._attach_to_tgw(attachment)
+        self._refresh_routes()
+        return attachment
+
+    def _detach_from_tgw(self, attachment: TransitGatewayAttachment) -> None:
+        for table in self.transit_gateway_route_tables:
+            if attachment.id in table.propagations:
+                table.propagations.remove(attachment.id)
+        for eni in attachment.network_interfaces:
+            self._delete_interface(eni)
+        self._remove(attachment)
+
+    @_mutates
+    def delete_transit_gateway_vpc_attachment(self, attachment: TransitGatewayAttachment | str) -> None:
+        the_attachment = self._get(attachment, TransitGatewayAttachment)
+        if the_attachment.resource_type != "vpc":
+            raise _invalid(f"{the_attachment.id} is a {the_attachment.resource_type} attachment.")
+        self._detach_from_tgw(the_attachment)
+        self._refresh_routes()
+
+    @_mutates
+    def create_transit_gateway_route_table(
+        self, transit_gateway: TransitGateway | str, *, name: str | None = None, tags: Mapping[str, str] | None = None
+    ) -> TransitGatewayRouteTable:
+        tgw = self._get(transit_gateway, TransitGateway)
+        return self._add(
+            TransitGatewayRouteTable(
+                id=self._new_id(TransitGatewayRouteTable), tags=_tags(name, tags), transit_gateway=tgw
+            )
+        )
+
+    @_mutates
+    def delete_transit_gateway_route_table(self, route_table: TransitGatewayRouteTable | str) -> None:
+        table = self._get(route_table, TransitGatewayRouteTable)
+        users = [a.id for a in self.transit_gateway_attachments if a.association is table]
+        if users or table.propagations:
+            raise AwsError(
+                "IncorrectState",
+                f"{table.id} still has associations or propagations: {', '.join(users + table.propagations)}.",
+            )
+        if table.transit_gateway.default_route_table_id == table.id:
+            table.transit_gateway.default_route_table_id = None
+        self._remove(table)
+
+    def _tgw_pair(
+        self, route_table: object, attachment: object
+    ) -> tuple[TransitGatewayRouteTable, TransitGatewayAttachment]:
+        table = self._get(route_table, TransitGatewayRouteTable)
+        the_attachment = self._get(attachment, TransitGatewayAttachment)
+        if the_attachment.transit_gateway is not table.transit_gateway:
+            raise _invalid(f"{the_attachment.id} and {table.id} belong to different transit gateways.")
+        return table, the_attachment
+
+    @_mutates
+    def associate_transit_gateway_route_table(
+        self, route_table: TransitGatewayRouteTable | str, attachment: TransitGatewayAttachment | str
+    ) -> None:
+        """An attachment looks up its traffic in exactly one TGW route table (``Resource.AlreadyAssociated``)."""
+        table, the_attachment = self._tgw_pair(route_table, attachment)
+        if the_attachment.association is not None:
+            raise AwsError(
+                "Resource.AlreadyAssociated",
+                f"{the_attachment.id} is already associated with {the_attachment.association.id}.",
+            )
+        the_attachment.association = table
+
+    @_mutates
+    def disassociate_transit_gateway_route_table(
+        self, route_table: TransitGatewayRouteTable | str, attachment: TransitGatewayAttachment | str
+    ) -> None:
+        table, the_attachment = self._tgw_pair(route_table, attachment)
+        if the_attachment.association is not table:
+            raise AwsError("InvalidAssociation.NotFound", f"{the_attachment.id} is not associated with {table.id}.")
+        the_attachment.association = None
+
+    @_mutates
+    def enable_transit_gateway_route_table_propagation(
+        self, route_table: TransitGatewayRouteTable | str, attachment: TransitGatewayAttachment | str
+    ) -> None:
+        table, the_attachment = self._tgw_pair(route_table, attachment)
+        if the_attachment.id in table.propagations:
+            raise AwsError(
+                "TransitGatewayRouteTablePropagation.Duplicate",
+                f"{the_attachment.id} already propagates to {table.id}.",
+            )
+        table.propagations.append(the_attachment.id)
+        self._refresh_routes()
+
+    @_mutates
+    def disable_transit_gateway_route_table_propagation(
+        self, route_table: TransitGatewayRouteTable | str, attachment: TransitGatewayAttachment | str
+    ) -> None:
+        table, the_attachment = self._tgw_pair(route_table, attachment)
+        if the_attachment.id not in table.propagations:
+            raise AwsError("InvalidRouteTableId.NotFound", f"{the_attachment.id} does not propagate to {table.id}.")
+        table.propagations.remove(the_attachment.id)
+        self._refresh_routes()
+
+    @_mutates
+    def create_transit_gateway_route(
+        self,
+        route_table: TransitGatewayRouteTable | str,
+        destination: str,
+        attachment: TransitGatewayAttachment | str | None = None,
+        *,
+        blackhole: bool = False,
+    ) -> TransitGatewayRoute:
+        """A static TGW route to an attachment, or a blackhole route (exactly one of the two)."""
+        table = self._get(route_table, TransitGatewayRouteTable)
+        cidr = parse_network(destination, "destinationCidrBlock")
+        if (attachment is None) != _bool(blackhole, "blackhole"):
+            raise AwsError(
+                "InvalidParameterCombination", "Give an attachment or blackhole=True, not both or neither."
+            )
+        attachment_id = self._tgw_pair(table, attachment)[1].id if attachment is not None else None
+        if any(r.destination == cidr for r in table.static_routes):
+            raise AwsError("RouteAlreadyExists", f"The route {cidr} already exists in {table.id}.")
+        table.routes.append(
+            TransitGatewayRoute(cidr, attachment_id, state="active" if attachment_id else "blackhole")
+        )
+        self._refresh_routes()
+        return next(r for r in table.routes if r.destination == cidr and r.type == "static")
+
+    @_mutates
+    def delete_transit_gateway_route(self, route_table: TransitGatewayRouteTable | str, destination: str) -> None:
+        table = self._get(route_table, TransitGatewayRouteTable)
+        cidr = parse_network(destination, "destinationCidrBlock")
+        route = next((r for r in table.static_routes if r.destination == cidr), None)
+        if route is None:
+            raise AwsError("InvalidRoute.NotFound", f"No static route {cidr} in {table.id}.")
+        table.routes.remove(route)
+        self._refresh_routes()
+
+    # ------------------------------------------------------------------ VPN (virtual private gateways)
+
+    @_mutates
+    def create_vpn_gateway(
+        self, *, amazon_side_asn: int = 64512, name: str | None = None, tags: Mapping[str, str] | None = None
+    ) -> VpnGateway:
+        return self._add(
+            VpnGateway(id=self._new_id(VpnGateway), tags=_tags(name, tags), amazon_side_asn=amazon_side_asn)
+        )
+
+    @_mutates
+    def attach_vpn_gateway(self, vpn_gateway: VpnGateway | str, vpc: Vpc | str) -> None:
+        vgw = self._get(vpn_gateway, VpnGateway)
+        the_vpc = self._get(vpc, Vpc)
+        if vgw.vpc is not None:
+            raise AwsError("Resource.AlreadyAssociated", f"{vgw.id} is already attached to {vgw.vpc.id}.")
+        if any(g.vpc is the_vpc for g in self.vpn_gateways):
+            raise AwsError("Resource.AlreadyAssociated", f"{the_vpc.id} already has a virtual private gateway.")
+        vgw.vpc = the_vpc
+        self._refresh_routes()
+
+    @_mutates
+    def detach_vpn_gateway(self, vpn_gateway: VpnGateway | str, vpc: Vpc | str) -> None:
+        vgw = self._get(vpn_gateway, VpnGateway)
+        the_vpc = self._get(vpc, Vpc)
+        if vgw.vpc is not the_vpc:
+            raise AwsError("Gateway.NotAttached", f"{vgw.id} is not attached to {the_vpc.id}.")
+        vgw.vpc = None
+        vgw.edge_association = None
+        self._refresh_routes()
+
+    @_mutates
+    def delete_vpn_gateway(self, vpn_gateway: VpnGateway | str) -> None:
+        vgw = self._get(vpn_gateway, VpnGateway)
+        if vgw.vpc is not None or any(c.vpn_gateway_id == vgw.id for c in self.vpn_connections):
+            raise AwsError("IncorrectState", f"{vgw.id} is attached or has VPN connections.")
+        for table in self.route_tables:
+            if vgw.id in table.propagating_vgws:
+                table.propagating_vgws.remove(vgw.id)
+        self._remove(vgw)
+        self._refresh_routes()
+
+    @_mutates
+    def create_customer_gateway(
+        self, ip_address: str, *, bgp_asn: int = 65000, name: str | None = None, tags: Mapping[str, str] | None = None
+    ) -> CustomerGateway:
+        address = parse_address(ip_address, "ipAddress", version=4)
+        assert isinstance(address, ipaddress.IPv4Address)
+        return self._add(
+            CustomerGateway(
+                id=self._new_id(CustomerGateway), tags=_tags(name, tags), ip_address=address, bgp_asn=bgp_asn
+            )
+        )
+
+    @_mutates
+    def delete_customer_gateway(self, customer_gateway: CustomerGateway | str) -> None:
+        cgw = self._get(customer_gateway, CustomerGateway)
+        if any(c.customer_gateway is cgw for c in self.vpn_connections):
+            raise AwsError("IncorrectState", f"{cgw.id} is used by a VPN connection.")
+        self._remove(cgw)
+
+    @_mutates
+    def create_vpn_connection(
+        self,
+        customer_gateway: CustomerGateway | str,
+        *,
+        vpn_gateway: VpnGateway | str | None = None,
+        transit_gateway: TransitGateway | str | None = None,
+        static_routes: Iterable[str] = (),
+        name: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> VpnConnection:
+        """A site-to-site VPN to a VGW or to a TGW (which gains a ``vpn`` attachment).
+
+        ``static_routes`` are the on-premises CIDRs behind it.
+        """
+        cgw = self._get(customer_gateway, CustomerGateway)
+        if (vpn_gateway is None) == (transit_gateway is None):
+            raise AwsError("InvalidParameterCombination", "Give exactly one of vpn_gateway or transit_gateway.")
+        vgw = self._get(vpn_gateway, VpnGateway) if vpn_gateway is not None else None
+        tgw = self._get(transit_gateway, TransitGateway) if transit_gateway is not None else None
+        routes = [parse_network(c, "destinationCidrBlock") for c in static_routes]
+        vpn = self._add(
+            VpnConnection(
+                id=self._new_id(VpnConnection),
+                tags=_tags(name, tags),
+                customer_gateway=cgw,
+                vpn_gateway_id=vgw.id if vgw else None,
+                transit_gateway_id=tgw.id if tgw else None,
+                routes=list(dict.fromkeys(routes)),
+            )
+        )
+        if tgw is not None:
+            attachment = self._add(
+                TransitGatewayAttachment(
+                    id=self._new_id(TransitGatewayAttachment),
+                    transit_gateway=tgw,
+                    resource_type="vpn",
+                    resource_id=vpn.id,
+                )
+            )
+            self._attach_to_tgw(attachment)
+        self._refresh_routes()
+        return vpn
+
+    @_mutates
+    def create_vpn_connection_route(self, vpn_connection: VpnConnection | str, destination: str) -> None:
+        vpn = self._get(vpn_connection, VpnConnection)
+        cidr = parse_network(destination, "destinationCidrBlock")
+        if cidr in vpn.routes:
+            raise AwsError("RouteAlreadyExists", f"The route {cidr} already exists on {vpn.id}.")
+        vpn.routes.append(cidr)
+        self._refresh_routes()
+
+    @_mutates
+    def delete_vpn_connection_route(self, vpn_connection: VpnConnection | str, destination: str) -> None:
+        vpn = self._get(vpn_connection, VpnConnection)
+        cidr = parse_network(destination, "destinationCidrBlock")
+        if cidr not in vpn.routes:
+            raise AwsError("InvalidRoute.NotFound", f"No route {cidr} on {vpn.id}.")
+        vpn.routes.remove(cidr)
+        self._refresh_routes()
+
+    @_mutates
+    def delete_vpn_connection(self, vpn_connection: VpnConnection | str) -> None:
+        vpn = self._get(vpn_connection, VpnConnection)
+        for attachment in self.transit_gateway_attachments:
+            if attachment.resource_id == vpn.id:
+                self._detach_from_tgw(attachment)
+        self._remove(vpn)
+        self._refresh_routes()
+
+    # ------------------------------------------------------------------ gateway VPC endpoints
+
+    def _service_prefix_list(self, service_name: str) -> ManagedPrefixList:
+        """The AWS-managed prefix list of a gateway endpoint service, made on first use."""
+        existing = next((p for p in self.managed_prefix_lists if p.prefix_list_name == service_name), None)
+        if existing is not None:
+            return existing
+        cidrs = _GATEWAY_SERVICES[service_name.rsplit(".", 1)[-1]]
+        return self._add(
+            ManagedPrefixList(
+                id=self._new_id(ManagedPrefixList),
+                prefix_list_name=service_name,
+                max_entries=len(cidrs),
+                entries={ipaddress.ip_network(c): "" for c in cidrs},
+                owner_id="AWS",
+            )
+        )
+
+    @_mutates
+    def create_vpc_endpoint(
+        self,
+        vpc: Vpc | str,
+        service_name: str,
+        *,
+        route_tables: Iterable[RouteTable | str] = (),
+        vpc_endpoint_type: str = "Gateway",
+        name: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> VpcEndpoint:
+        """A gateway endpoint (``com.amazonaws.<region>.s3`` or ``.dynamodb``): each route table gets a route from
+        the service's AWS-managed prefix list to the endpoint (R6).
+
+        Raises
+        ------
+        AwsError
+            ``InvalidServiceName`` (not a gateway service of the VPC's region), ``InvalidParameterValue``
+            (interface endpoints are not modelled yet; a route table of another VPC), ``RouteAlreadyExists``.
+        """
+        the_vpc = self._get(vpc, Vpc)
+        if vpc_endpoint_type != "Gateway":
+            raise _invalid(
+                f"Value ({vpc_endpoint_type!r}) for vpcEndpointType: vpcsim models Gateway endpoints only."
+            )
+        services = [f"com.amazonaws.{the_vpc.region}.{s}" for s in _GATEWAY_SERVICES]
+        if service_name not in services:
+            raise AwsError(
+                "InvalidServiceName",
+                f"The Vpc Endpoint Service '{service_name}' does not exist; use one of {services}.",
+            )
+        tables = self._endpoint_tables(the_vpc, route_tables)
+        existing = next((p for p in self.managed_prefix_lists if p.prefix_list_name == service_name), None)
+        for table in tables:
+            if existing is not None and table.find_route(existing.id) is not None:
+                raise AwsError("RouteAlreadyExists", f"{table.id} already routes {existing.id}.")
+        prefix_list = self._service_prefix_list(service_name)
+        endpoint = self._add(
+            VpcEndpoint(
+                id=self._new_id(VpcEndpoint),
+                tags=_tags(name, tags),
+                vpc=the_vpc,
+                service_name=service_name,
+                prefix_list_id=prefix_list.id,
+            )
+        )
+        self._route_endpoint(endpoint, tables)
+        return endpoint
+
+    def _endpoint_tables(self, vpc: Vpc, route_tables: Iterable[object]) -> list[RouteTable]:
+        tables = [self._get(t, RouteTable) for t in route_tables]
+        for table in tables:
+            if table.vpc is not vpc:
+                raise _invalid(f"Route table {table.id} is not in {vpc.id}.")
+        return list(dict.fromkeys(tables))
+
+    def _route_endpoint(self, endpoint: VpcEndpoint, tables: list[RouteTable]) -> None:
+        for table in tables:
+            table.routes.append(Route(target=endpoint.id, destination_prefix_list_id=endpoint.prefix_list_id))
+            endpoint.route_table_ids.append(table.id)
+
+    @_mutates
+    def modify_vpc_endpoint(
+        self,
+        endpoint: VpcEndpoint | str,
+        *,
+        add_route_tables: Iterable[RouteTable | str] = (),
+        remove_route_tables: Iterable[RouteTable | str] = (),
+    ) -> None:
+        the_endpoint = self._get(endpoint, VpcEndpoint)
+        adding = self._endpoint_tables(the_endpoint.vpc, add_route_tables)
+        removing = self._endpoint_tables(the_endpoint.vpc, remove_route_tables)
+        for table in adding:
+            if table.find_route(the_endpoint.prefix_list_id) is not None:
+                raise AwsError("RouteAlreadyExists", f"{table.id} already routes {the_endpoint.prefix_list_id}.")
+        for table in removing:
+            if table.id not in the_endpoint.route_table_ids:
+                raise _invalid(f"Route table {table.id} is not associated with {the_endpoint.id}.")
+        for table in removing:
+            table.routes = [r for r in table.routes if r.target != the_endpoint.id]
+            the_endpoint.route_table_ids.remove(table.id)
+        self._route_endpoint(the_endpoint, adding)
+
+    @_mutates
+    def delete_vpc_endpoint(self, endpoint: VpcEndpoint | str) -> None:
+        the_endpoint = self._get(endpoint, VpcEndpoint)
+        for table in self.route_tables:
+            table.routes = [r for r in table.routes if r.target != the_endpoint.id]
+        self._remove(the_endpoint)
+
+
+# ---------------------------------------------------------------------- module helpers
+
+
+def _sort_entries(acl: NetworkAcl) -> None:
+    """SPEC N1: keep entries in rule-number order, ingress first."""
+    acl.entries.sort(key=lambda e: (e.egress, e.rule_number))
+
+
+def _insert_local_route(table: RouteTable, cidr: IPNetwork) -> None:
+    """SPEC R4: one local route per VPC CIDR, listed before the other routes."""
+    position = sum(1 for r in table.routes if r.origin == "CreateRouteTable")
+    table.routes.insert(position, Route(target=LOCAL, destination=cidr, origin="CreateRouteTable"))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Resource):
+        return value.id
+    if isinstance(value, RouteTableAssociation):
+        return (value.id, value.route_table.id)
+    if isinstance(value, dict):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if attrs.has(type(value)):
+        return {f.name: _plain(getattr(value, f.name)) for f in attrs.fields(type(value))}
+    return value
+
+
+def _plain_fields(resource: Resource) -> dict[str, Any]:
+    return {f.name: _plain(getattr(resource, f.name, None)) for f in attrs.fields(type(resource))} | {
+        "type": type(resource).__name__
+    }
