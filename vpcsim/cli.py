@@ -7,67 +7,58 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from vpcsim.model.base import Resource
     from vpcsim.network import Network
 
 __all__ = ["inventory", "main"]
 
 
+def _label(resource: Resource) -> str:
+    return f"{resource.id} [bold]{resource.name}[/bold]" if resource.name else resource.id
+
+
 def inventory(network: Network, console: Console) -> None:
-    """Print a network's VPCs, subnets (with their route table and NACL), instances and gateways as rich tables."""
-    from rich.table import Table
+    """Print a network as a tree: VPCs, their route tables, NACLs, SGs, subnets and the ENIs in them, gateways."""
+    from rich.markup import escape
+    from rich.tree import Tree
 
-    vpcs = Table(title=f"VPCs in {network.region}")
-    for column in ("VPC", "Name", "CIDRs", "Main route table", "Default NACL"):
-        vpcs.add_column(column)
+    root = Tree(f"[bold]{network!r}[/bold]")
     for vpc in network.vpcs:
-        cidrs = ", ".join(str(c) for c in vpc.cidrs)
-        vpcs.add_row(vpc.id, vpc.name or "", cidrs, vpc.main_route_table.id, vpc.default_network_acl.id)
-    console.print(vpcs)
-
-    subnets = Table(title="Subnets")
-    for column in ("Subnet", "Name", "AZ", "CIDR", "Route table", "Routes", "NACL", "Free IPs"):
-        subnets.add_column(column)
-    for subnet in network.subnets:
-        routes = "\n".join(str(r) for r in subnet.route_table.routes)
-        subnets.add_row(
-            subnet.id,
-            subnet.name or "",
-            subnet.availability_zone,
-            "\n".join(str(c) for c in subnet.cidrs),
-            subnet.route_table.id,
-            routes,
-            subnet.network_acl.id,
-            str(subnet.available_ip_address_count),
-        )
-    console.print(subnets)
-
-    interfaces = Table(title="Network interfaces")
-    for column in ("ENI", "Owner", "Subnet", "Private IPs", "Public IP", "Security groups"):
-        interfaces.add_column(column)
-    for eni in network.network_interfaces:
-        owner = f"{eni.instance.id} ({eni.instance.name})" if eni.instance else eni.interface_type
-        interfaces.add_row(
-            eni.id,
-            owner,
-            eni.subnet.name or eni.subnet.id,
-            "\n".join(str(a) for a in eni.addresses),
-            str(eni.public_ip or ""),
-            "\n".join(f"{g.id} ({g.group_name})" for g in eni.security_groups),
-        )
-    console.print(interfaces)
-
-    gateways = Table(title="Gateways and peerings")
-    for column in ("Id", "Kind", "Where"):
-        gateways.add_column(column)
-    for igw in network.internet_gateways:
-        gateways.add_row(igw.id, "internet gateway", igw.vpc.id if igw.vpc else "detached")
-    for eigw in network.egress_only_internet_gateways:
-        gateways.add_row(eigw.id, "egress-only IGW", eigw.vpc.id)
-    for nat in network.nat_gateways:
-        gateways.add_row(nat.id, f"{nat.connectivity} NAT gateway", f"{nat.subnet.id} {nat.private_ip} -> {nat.public_ip}")
-    for pcx in network.vpc_peering_connections:
-        gateways.add_row(pcx.id, "VPC peering", f"{pcx.requester_vpc.id} <-> {pcx.accepter_vpc.id} ({pcx.status})")
-    console.print(gateways)
+        branch = root.add(f"[cyan]{_label(vpc)}[/cyan] {', '.join(str(c) for c in vpc.cidrs)}")
+        gateways: list[Resource] = [g for g in network.internet_gateways if g.vpc is vpc]
+        gateways += [g for g in network.egress_only_internet_gateways if g.vpc is vpc]
+        gateways += [n for n in network.nat_gateways if n.vpc is vpc]
+        for gateway in gateways:
+            branch.add(f"[magenta]{_label(gateway)}[/magenta]")
+        for pcx in network.vpc_peering_connections:
+            if pcx.joins(vpc):
+                branch.add(f"[magenta]{_label(pcx)}[/magenta] to {pcx.peer_of(vpc).id} ({pcx.status})")
+        for table in network.route_tables:
+            if table.vpc is vpc:
+                node = branch.add(f"[yellow]{_label(table)}[/yellow]{' (main)' if table.is_main else ''}")
+                for route in table.routes:
+                    node.add(str(route))
+        for group in network.security_groups:
+            if group.vpc is vpc:
+                rules = "; ".join(str(r) for r in group.ingress) or "no inbound rules"
+                branch.add(f"[green]{group.id} {group.group_name}[/green]: {rules}")
+        for subnet in network.subnets:
+            if subnet.vpc is not vpc:
+                continue
+            node = branch.add(
+                f"[blue]{_label(subnet)}[/blue] {', '.join(str(c) for c in subnet.cidrs)} "
+                f"{subnet.availability_zone} via {subnet.route_table.name or subnet.route_table.id}, "
+                f"NACL {subnet.network_acl.name or subnet.network_acl.id}"
+            )
+            for eni in network.network_interfaces:
+                if eni.subnet is subnet:
+                    owner = f"{_label(eni.instance)} eth{eni.device_index}" if eni.instance else eni.interface_type
+                    public = f" -> {eni.public_ip}" if eni.public_ip else ""
+                    groups = ", ".join(g.group_name for g in eni.security_groups)
+                    node.add(
+                        f"{eni.id} {eni.private_ip}{public} {owner}" + (escape(f" [{groups}]") if groups else "")
+                    )
+    console.print(root)
 
 
 def _app() -> object:
@@ -84,7 +75,6 @@ def _app() -> object:
         console = Console()
         with console.status("Building the example network"):
             network = demo_network()
-        console.print(f"[bold]Example network[/bold]: {network!r}")
         inventory(network, console)
 
     @app.command()
