@@ -1760,7 +1760,7 @@ class Network:
             )
         )
         for address in [*ipv4, *ipv6]:
-            subnet.used_addresses[address] = eni.id
+            subnet.take(address, eni.id)
         return eni
 
     def _delete_interface(self, eni: NetworkInterface) -> None:
@@ -1768,7 +1768,7 @@ class Network:
         for eip in list(eni.elastic_ips.values()):
             self._unbind_eip(eip, replace_public_ip=False)
         for address in eni.addresses:
-            eni.subnet.used_addresses.pop(address, None)
+            eni.subnet.release(address)
         self._remove(eni)
 
     @_mutates
@@ -1985,7 +1985,7 @@ class Network:
         added = [a for a in planned if isinstance(a, ipaddress.IPv4Address)]
         eni.private_ip_addresses.extend(added)
         for address in added:
-            eni.subnet.used_addresses[address] = eni.id
+            eni.subnet.take(address, eni.id)
         return added
 
     @_mutates
@@ -2004,7 +2004,7 @@ class Network:
             if address in eni.elastic_ips:
                 self._unbind_eip(eni.elastic_ips[address], replace_public_ip=False)
             eni.private_ip_addresses.remove(address)
-            del eni.subnet.used_addresses[address]
+            eni.subnet.release(address)
 
     @_mutates
     def assign_ipv6_addresses(
@@ -2021,7 +2021,7 @@ class Network:
         added = [a for a in planned if isinstance(a, ipaddress.IPv6Address)]
         eni.ipv6_addresses.extend(added)
         for address in added:
-            eni.subnet.used_addresses[address] = eni.id
+            eni.subnet.take(address, eni.id)
         return added
 
     @_mutates
@@ -2035,7 +2035,7 @@ class Network:
                 raise _invalid(f"Address {address} is not assigned to {eni.id}.")
         for address in addresses:
             eni.ipv6_addresses.remove(address)
-            del eni.subnet.used_addresses[address]
+            eni.subnet.release(address)
 
     # ------------------------------------------------------------------ instances
 
@@ -2065,12 +2065,10 @@ class Network:
         return merged
 
     def _new_public_ip(self) -> ipaddress.IPv4Address:
-        taken = {e.public_ip for e in self.elastic_ips} | {
-            n.auto_public_ip for n in self.network_interfaces if n.auto_public_ip is not None
-        }
+        """A public IPv4 never handed out before in this network (AWS does not recycle them at once either)."""
         while True:
             candidate = _PUBLIC_IPV4_POOL.network_address + self._ids.bits(20)
-            if candidate not in taken and candidate.packed[-1] not in (0, 255):
+            if candidate.packed[-1] not in (0, 255) and self._ids.claim(str(candidate)):
                 return candidate
 
     @_mutates
@@ -3041,6 +3039,6 @@ def _plain(value: Any) -> Any:
 
 
 def _plain_fields(resource: Resource) -> dict[str, Any]:
-    return {f.name: _plain(getattr(resource, f.name, None)) for f in attrs.fields(type(resource))} | {
-        "type": type(resource).__name__
-    }
+    """A resource's compared fields (``eq=False`` ones are bookkeeping) as plain values."""
+    fields = {f.name: _plain(getattr(resource, f.name, None)) for f in attrs.fields(type(resource)) if f.eq}
+    return fields | {"type": type(resource).__name__}

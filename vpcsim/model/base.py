@@ -60,9 +60,12 @@ class IdFactory:
                 self._issued.add(candidate)
                 return candidate
 
-    def reserve(self, resource_id: str) -> None:
-        """Record an id that came from outside (an import), so it is never issued again."""
-        self._issued.add(resource_id)
+    def claim(self, name: str) -> bool:
+        """Record an id or address as issued; False when it was issued (or imported) before."""
+        if name in self._issued:
+            return False
+        self._issued.add(name)
+        return True
 
     def bits(self, count: int) -> int:
         """Random bits from the same seeded stream (MAC addresses, public IPs, IPv6 blocks)."""

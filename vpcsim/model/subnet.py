@@ -45,6 +45,8 @@ class Subnet(Resource):
     network_acl_association_id: str = attrs.field(init=False)
     route_table_association: RouteTableAssociation | None = None
     used_addresses: dict[IPAddress, str] = attrs.field(factory=dict)
+    # Offset below which every IPv4 address is reserved or used: allocation starts here instead of rescanning.
+    free_from: int = attrs.field(default=4, eq=False)
 
     @property
     def route_table(self) -> RouteTable:
@@ -75,11 +77,25 @@ class Subnet(Resource):
         cidr = self.cidr_block if version == 4 else self.ipv6_cidr_block
         if cidr is None:
             return
-        first, last = int(cidr.network_address) + 4, int(cidr.broadcast_address) - 1
+        offset = self.free_from if version == 4 else 4
+        first, last = int(cidr.network_address) + offset, int(cidr.broadcast_address) - 1
         for number in range(first, last + 1):
             candidate = ipaddress.ip_address(number) if cidr.version == 4 else ipaddress.IPv6Address(number)
             if candidate not in self.used_addresses:
                 yield candidate
+
+    def take(self, address: IPAddress, owner: str) -> None:
+        """Record ``address`` as used by ``owner``; the only way addresses enter ``used_addresses``."""
+        self.used_addresses[address] = owner
+        if address.version == 4:
+            while self.cidr_block.network_address + self.free_from in self.used_addresses:
+                self.free_from += 1
+
+    def release(self, address: IPAddress) -> None:
+        """Give an address back to the subnet."""
+        self.used_addresses.pop(address, None)
+        if address.version == 4:
+            self.free_from = min(self.free_from, int(address) - int(self.cidr_block.network_address))
 
     def _repr_details(self) -> str:
         return f"{self.cidr_block} {self.availability_zone}"
