@@ -96,7 +96,9 @@ def test_security_groups_per_eni(seeds: Seeds) -> None:
     assert seeds.eth0.security_groups == [seeds.sg1]
     assert seeds.eth1.security_groups == [seeds.sg2]
     assert seeds.instance.security_groups == [seeds.sg1]
-    assert [(r.protocol, r.from_port, r.to_port, str(r.cidr)) for r in seeds.sg1.ingress] == [(6, 80, 80, "0.0.0.0/0")]
+    assert [(r.protocol, r.from_port, r.to_port, str(r.cidr)) for r in seeds.sg1.ingress] == [
+        (6, 80, 80, "0.0.0.0/0")
+    ]
     assert seeds.sg2.ingress == []
     assert [str(r.cidr) for r in seeds.sg2.egress] == ["0.0.0.0/0"]
 

@@ -131,15 +131,31 @@ _MIDDLEBOX_TARGETS = ("nat-gateway", "network-interface")
 
 
 def _mutates(method: Callable[Concatenate[Network, P], T]) -> Callable[Concatenate[Network, P], T]:
-    """Mark a successful operation as a change: compiled views (graph, tables) are rebuilt lazily after it."""
+    """Wrap an operation: a refusal draws no ids (SPEC X: nothing changes, later ids included); a success marks a
+    change, so compiled views (graph, tables) are rebuilt lazily."""
 
     def operation(self: Network, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        result = method(self, *args, **kwargs)
+        checkpoint = self._ids.checkpoint()
+        try:
+            result = method(self, *args, **kwargs)
+        except BaseException:
+            self._ids.rollback(checkpoint)
+            raise
         self._changed()
         return result
 
     functools.update_wrapper(operation, method)
     return operation
+
+
+def _no_repeats(values: Sequence[object], field: str) -> None:
+    repeated = sorted({str(v) for v in values if values.count(v) > 1})
+    if repeated:
+        raise _invalid(f"Value(s) {', '.join(repeated)} for parameter {field} are given more than once.")
+
+
+def _ref_id(ref: object) -> str:
+    return ref.id if isinstance(ref, Resource) else str(ref)
 
 
 def _invalid(message: str) -> AwsError:
@@ -730,8 +746,8 @@ class Network:
             raise AwsError("InvalidParameterCombination", "assign_ipv6_address_on_creation needs an IPv6 CIDR block.")
         subnet = self._add(
             Subnet(
-                id=self._new_id(Subnet),
                 tags=_tags(name, tags),
+                id=self._new_id(Subnet),
                 vpc=the_vpc,
                 cidr_block=cidr,
                 availability_zone=zone,
@@ -844,7 +860,6 @@ class Network:
         """
         table = self._get(route_table, RouteTable)
         gateway = self._edge_owner(target)
-        association = RouteTableAssociation(id=self._ids.new("rtbassoc"), route_table=table)
         if gateway is None:
             subnet = self._get(target, Subnet)
             if subnet.vpc is not table.vpc:
@@ -854,8 +869,8 @@ class Network:
                     "Resource.AlreadyAssociated",
                     f"Subnet {subnet.id} is already associated with {subnet.route_table_association.route_table.id}.",
                 )
-            subnet.route_table_association = association
-            return association.id
+            subnet.route_table_association = RouteTableAssociation(id=self._ids.new("rtbassoc"), route_table=table)
+            return subnet.route_table_association.id
         if gateway.vpc is not table.vpc:
             raise AwsError("Gateway.NotAttached", f"Gateway {gateway.id} is not attached to {table.vpc.id}.")
         if gateway.edge_association is not None:
@@ -864,8 +879,8 @@ class Network:
             raise _invalid(f"The main route table {table.id} cannot be a gateway route table.")
         for route in table.routes:
             self._check_gateway_route(table, route.destination, route.target)
-        gateway.edge_association = association
-        return association.id
+        gateway.edge_association = RouteTableAssociation(id=self._ids.new("rtbassoc"), route_table=table)
+        return gateway.edge_association.id
 
     def _check_gateway_route(self, table: RouteTable, destination: IPNetwork | None, target: str) -> None:
         """SPEC R7: a gateway route table routes the VPC CIDR or a whole subnet CIDR to local or an ENI."""
@@ -1201,7 +1216,7 @@ class Network:
     ) -> NetworkAcl:
         """A custom network ACL: it denies everything until entries are added (N3)."""
         the_vpc = self._get(vpc, Vpc)
-        return self._add(NetworkAcl(id=self._new_id(NetworkAcl), tags=_tags(name, tags), vpc=the_vpc))
+        return self._add(NetworkAcl(tags=_tags(name, tags), id=self._new_id(NetworkAcl), vpc=the_vpc))
 
     @_mutates
     def delete_network_acl(self, network_acl: NetworkAcl | str) -> None:
@@ -1236,7 +1251,8 @@ class Network:
         block = parse_network(cidr, "cidrBlock")
         port_range = parse_port_range(ports, number, "portRange") if number in (6, 17) else None
         icmp = parse_port_range(icmp_type_code, number, "icmpTypeCode") if number in (1, 58) else None
-        if (number == 58 and block.version == 4) or (number == 1 and block.version == 6):
+        # AWS accepts ICMPv6 with an IPv4 CIDR (it then allows all ICMP); ICMP with an IPv6 CIDR matches nothing.
+        if number == 1 and block.version == 6:
             raise _invalid(f"Protocol {protocol!r} does not match the address family of {block}.")
         assert isinstance(action, str)
         return NetworkAclEntry(rule_number, _bool(egress, "egress"), number, action, block, port_range, icmp)
@@ -1404,7 +1420,10 @@ class Network:
         group: object,
         prefix_list: object,
         description: object,
+        *,
+        resolve: bool = True,
     ) -> SecurityGroupRule:
+        """Build a rule; ``resolve=False`` (revoking) names peers without checking they still exist or are peered."""
         number = parse_protocol(protocol, "ipProtocol")
         port_range = parse_port_range(ports, number, "portRange")
         peers = [p for p in (cidr, group, prefix_list) if p is not None]
@@ -1416,20 +1435,25 @@ class Network:
             )
         block = parse_network(cidr, "cidrIp") if cidr is not None else None
         group_id: str | None = None
-        if group is not None:
+        if group is not None and not resolve:
+            group_id = group.id if isinstance(group, Resource) else str(group)
+        elif group is not None:
             peer = self._get(group, SecurityGroup)
-            # SPEC G2: a reference reaches SGs of the same VPC or of a VPC peered with it.
-            peered = any(
+            # SPEC G2: a reference reaches SGs of the same VPC or of a same-Region VPC peered with it.
+            peered = peer.vpc.region == sg.vpc.region and any(
                 p.status == "active" and p.joins(sg.vpc) and p.joins(peer.vpc) for p in self.vpc_peering_connections
             )
             if peer.vpc is not sg.vpc and not peered:
                 raise AwsError(
                     "InvalidGroup.NotFound",
-                    f"Security group {peer.id} is in {peer.vpc.id}, neither {sg.vpc.id} nor a VPC peered with it.",
+                    f"Security group {peer.id} is in {peer.vpc.id}, neither {sg.vpc.id} nor a VPC peered with it "
+                    "in the same Region.",
                 )
             group_id = peer.id
-        prefix_list_id = self._get(prefix_list, ManagedPrefixList).id if prefix_list is not None else None
-        if (number in (58,) and block is not None and block.version == 4) or (
+        prefix_list_id: str | None = None
+        if prefix_list is not None:
+            prefix_list_id = self._get(prefix_list, ManagedPrefixList).id if resolve else _ref_id(prefix_list)
+        if (number == 58 and block is not None and block.version == 4) or (
             number == 1 and block is not None and block.version == 6
         ):
             raise _invalid(f"Protocol {protocol!r} does not match the address family of {block}.")
@@ -1437,7 +1461,7 @@ class Network:
             raise _invalid(f"Value ({description!r}) for parameter description is invalid.")
         low, high = port_range if port_range is not None else (None, None)
         return SecurityGroupRule(
-            id=self._ids.new("sgr"),
+            id="",
             egress=egress,
             protocol=number,
             from_port=low,
@@ -1448,13 +1472,30 @@ class Network:
             description=description,
         )
 
-    def _rule_weight(self, rule: SecurityGroupRule) -> tuple[int, int]:
-        """(address family, quota units): a prefix list counts as its max entries (G7)."""
+    def _rule_units(self, rule: SecurityGroupRule, sizes: Mapping[str, int]) -> dict[int, int]:
+        """SPEC G7: quota units per address family. A prefix list weighs its max entries (AWS-managed lists their
+        published weight); an SG reference counts once for IPv4 and once for IPv6."""
+        if rule.group_id is not None:
+            return {4: 1, 6: 1}
         if rule.prefix_list_id is not None:
             pl = self._store[ManagedPrefixList].get(rule.prefix_list_id)
             if isinstance(pl, ManagedPrefixList):
-                return (6 if pl.address_family == "IPv6" else 4, pl.max_entries)
-        return (rule.cidr.version if rule.cidr is not None else 4, 1)
+                return {6 if pl.address_family == "IPv6" else 4: sizes.get(pl.id, pl.weight)}
+            return {4: 1}
+        assert rule.cidr is not None
+        return {rule.cidr.version: 1}
+
+    def _check_rule_quota(
+        self, sg: SecurityGroup, egress: bool, rules: list[SecurityGroupRule], sizes: Mapping[str, int]
+    ) -> None:
+        for family in (4, 6):
+            used = sum(self._rule_units(r, sizes).get(family, 0) for r in rules)
+            if used > self.quotas.rules_per_security_group:
+                raise AwsError(
+                    "RulesPerSecurityGroupLimitExceeded",
+                    f"{sg.id} would have {used} {'outbound' if egress else 'inbound'} IPv{family} rule units, over "
+                    f"the quota of {self.quotas.rules_per_security_group} (G7).",
+                )
 
     def _authorize(self, security_group: object, egress: bool, *args: object) -> SecurityGroupRule:
         sg = self._get(security_group, SecurityGroup)
@@ -1465,14 +1506,8 @@ class Network:
                 "InvalidPermission.Duplicate",
                 f'the specified rule "{rule}" already exists in {sg.id}.',
             )
-        family, units = self._rule_weight(rule)
-        used = sum(w for f, w in map(self._rule_weight, rules) if f == family)
-        if used + units > self.quotas.rules_per_security_group:
-            raise AwsError(
-                "RulesPerSecurityGroupLimitExceeded",
-                f"The maximum number of {'outbound' if egress else 'inbound'} IPv{family} rules of {sg.id} "
-                f"({self.quotas.rules_per_security_group}) has been reached (G7).",
-            )
+        self._check_rule_quota(sg, egress, [*rules, rule], {})
+        rule = attrs.evolve(rule, id=self._ids.new("sgr"))
         rules.append(rule)
         return rule
 
@@ -1483,7 +1518,7 @@ class Network:
             match = next((r for r in rules if r.id == rule_id), None)
             shown = rule_id
         else:
-            wanted = self._sg_rule(sg, egress, *args)
+            wanted = self._sg_rule(sg, egress, *args, resolve=False)
             match = next((r for r in rules if r == wanted), None)
             shown = str(wanted)
         if match is None:
@@ -1602,8 +1637,8 @@ class Network:
             raise _invalid(f"{len(parsed)} entries exceed max_entries {max_entries}.")
         return self._add(
             ManagedPrefixList(
-                id=self._new_id(ManagedPrefixList),
                 tags=_tags(name, tags),
+                id=self._new_id(ManagedPrefixList),
                 prefix_list_name=prefix_list_name,
                 address_family=address_family,
                 max_entries=max_entries,
@@ -1626,6 +1661,10 @@ class Network:
             raise AwsError("OperationNotPermitted", f"{pl.id} is managed by AWS and cannot be modified.")
         added = self._prefix_entries(add_entries, pl.address_family)
         removed = [parse_network(c, "cidr") for c in remove_entries]
+        if max_entries is not None and (added or removed):
+            raise AwsError(
+                "InvalidParameterCombination", f"Change the entries or the size of {pl.id}, not both in one call."
+            )
         for block in removed:
             if block not in pl.entries:
                 raise _invalid(f"The entry {block} is not in {pl.id}.")
@@ -1638,21 +1677,11 @@ class Network:
         if len(entries) > size:
             raise _invalid(f"{len(entries)} entries exceed max_entries {size} of {pl.id}.")
         if size > pl.max_entries:
-            family = 6 if pl.address_family == "IPv6" else 4
             for sg in self.security_groups:
                 for egress in (False, True):
                     rules = sg.rules(egress)
                     if any(r.prefix_list_id == pl.id for r in rules):
-                        used = sum(
-                            (size if r.prefix_list_id == pl.id else w)
-                            for r, (f, w) in zip(rules, map(self._rule_weight, rules), strict=True)
-                            if f == family
-                        )
-                        if used > self.quotas.rules_per_security_group:
-                            raise AwsError(
-                                "RulesPerSecurityGroupLimitExceeded",
-                                f"Resizing {pl.id} to {size} entries would put {sg.id} over its rule quota.",
-                            )
+                        self._check_rule_quota(sg, egress, rules, {pl.id: size})
         pl.entries, pl.max_entries = entries, size
         pl.version += 1
         return pl
@@ -1995,6 +2024,7 @@ class Network:
         """Remove secondary private IPv4s (their EIPs are disassociated); never the primary."""
         eni = self._get(network_interface, NetworkInterface)
         addresses = [ipaddress.IPv4Address(parse_address(a, "privateIpAddress", version=4)) for a in private_ips]
+        _no_repeats(addresses, "privateIpAddress")
         for address in addresses:
             if address == eni.private_ip:
                 raise _invalid(f"The primary private IP {address} of {eni.id} cannot be unassigned.")
@@ -2030,6 +2060,7 @@ class Network:
     ) -> None:
         eni = self._get(network_interface, NetworkInterface)
         addresses = [ipaddress.IPv6Address(parse_address(a, "ipv6Address", version=6)) for a in ipv6_addresses]
+        _no_repeats(addresses, "ipv6Address")
         for address in addresses:
             if address not in eni.ipv6_addresses:
                 raise _invalid(f"Address {address} is not assigned to {eni.id}.")
@@ -2121,8 +2152,8 @@ class Network:
         check = _bool(source_dest_check, "sourceDestCheck")
         instance = self._add(
             Instance(
-                id=self._new_id(Instance),
                 tags=_tags(name, tags),
+                id=self._new_id(Instance),
                 instance_type=instance_type,
                 metadata_options=options,
                 associate_public_ip=public,
@@ -2202,7 +2233,7 @@ class Network:
     def allocate_address(self, *, name: str | None = None, tags: Mapping[str, str] | None = None) -> ElasticIp:
         """Allocate an Elastic IP (P2)."""
         return self._add(
-            ElasticIp(id=self._new_id(ElasticIp), tags=_tags(name, tags), public_ip=self._new_public_ip())
+            ElasticIp(tags=_tags(name, tags), id=self._new_id(ElasticIp), public_ip=self._new_public_ip())
         )
 
     def _nat_owner(self, eip: ElasticIp) -> NatGateway | None:
@@ -2314,7 +2345,7 @@ class Network:
     def create_internet_gateway(
         self, *, name: str | None = None, tags: Mapping[str, str] | None = None
     ) -> InternetGateway:
-        return self._add(InternetGateway(id=self._new_id(InternetGateway), tags=_tags(name, tags)))
+        return self._add(InternetGateway(tags=_tags(name, tags), id=self._new_id(InternetGateway)))
 
     @_mutates
     def attach_internet_gateway(self, internet_gateway: InternetGateway | str, vpc: Vpc | str) -> None:
@@ -2366,7 +2397,7 @@ class Network:
         """An egress-only IGW for the VPC's IPv6 traffic (I3)."""
         the_vpc = self._get(vpc, Vpc)
         return self._add(
-            EgressOnlyInternetGateway(id=self._new_id(EgressOnlyInternetGateway), tags=_tags(name, tags), vpc=the_vpc)
+            EgressOnlyInternetGateway(tags=_tags(name, tags), id=self._new_id(EgressOnlyInternetGateway), vpc=the_vpc)
         )
 
     @_mutates
@@ -2491,8 +2522,8 @@ class Network:
         status = "active" if _bool(auto_accept, "autoAccept") else "pending-acceptance"
         pcx = self._add(
             VpcPeeringConnection(
-                id=self._new_id(VpcPeeringConnection),
                 tags=_tags(name, tags),
+                id=self._new_id(VpcPeeringConnection),
                 requester_vpc=requester,
                 accepter_vpc=accepter,
                 status=status,
@@ -2536,8 +2567,8 @@ class Network:
             raise _invalid(f"Value ({amazon_side_asn!r}) for parameter amazonSideAsn is invalid.")
         tgw = self._add(
             TransitGateway(
-                id=self._new_id(TransitGateway),
                 tags=_tags(name, tags),
+                id=self._new_id(TransitGateway),
                 amazon_side_asn=amazon_side_asn,
                 default_route_table_association=_bool(
                     default_route_table_association, "defaultRouteTableAssociation"
@@ -2613,8 +2644,8 @@ class Network:
         plans = [self._plan_addresses(s, 4, [], 1, "privateIpAddress") for s in chosen]
         attachment = self._add(
             TransitGatewayAttachment(
-                id=self._new_id(TransitGatewayAttachment),
                 tags=_tags(name, tags),
+                id=self._new_id(TransitGatewayAttachment),
                 transit_gateway=tgw,
                 resource_type="vpc",
                 resource_id=the_vpc.id,
@@ -2663,7 +2694,7 @@ class Network:
         tgw = self._get(transit_gateway, TransitGateway)
         return self._add(
             TransitGatewayRouteTable(
-                id=self._new_id(TransitGatewayRouteTable), tags=_tags(name, tags), transit_gateway=tgw
+                tags=_tags(name, tags), id=self._new_id(TransitGatewayRouteTable), transit_gateway=tgw
             )
         )
 
@@ -2776,7 +2807,7 @@ class Network:
         self, *, amazon_side_asn: int = 64512, name: str | None = None, tags: Mapping[str, str] | None = None
     ) -> VpnGateway:
         return self._add(
-            VpnGateway(id=self._new_id(VpnGateway), tags=_tags(name, tags), amazon_side_asn=amazon_side_asn)
+            VpnGateway(tags=_tags(name, tags), id=self._new_id(VpnGateway), amazon_side_asn=amazon_side_asn)
         )
 
     @_mutates
@@ -2819,7 +2850,7 @@ class Network:
         assert isinstance(address, ipaddress.IPv4Address)
         return self._add(
             CustomerGateway(
-                id=self._new_id(CustomerGateway), tags=_tags(name, tags), ip_address=address, bgp_asn=bgp_asn
+                tags=_tags(name, tags), id=self._new_id(CustomerGateway), ip_address=address, bgp_asn=bgp_asn
             )
         )
 
@@ -2853,8 +2884,8 @@ class Network:
         routes = [parse_network(c, "destinationCidrBlock") for c in static_routes]
         vpn = self._add(
             VpnConnection(
-                id=self._new_id(VpnConnection),
                 tags=_tags(name, tags),
+                id=self._new_id(VpnConnection),
                 customer_gateway=cgw,
                 vpn_gateway_id=vgw.id if vgw else None,
                 transit_gateway_id=tgw.id if tgw else None,
@@ -2916,6 +2947,7 @@ class Network:
                 max_entries=len(cidrs),
                 entries={ipaddress.ip_network(c): "" for c in cidrs},
                 owner_id="AWS",
+                rule_weight=1,  # SPEC G7: AWS publishes a weight of 1 for the S3 and DynamoDB lists
             )
         )
 
@@ -2958,8 +2990,8 @@ class Network:
         prefix_list = self._service_prefix_list(service_name)
         endpoint = self._add(
             VpcEndpoint(
-                id=self._new_id(VpcEndpoint),
                 tags=_tags(name, tags),
+                id=self._new_id(VpcEndpoint),
                 vpc=the_vpc,
                 service_name=service_name,
                 prefix_list_id=prefix_list.id,

@@ -52,12 +52,12 @@ class IdFactory:
     def __init__(self, seed: int = 0) -> None:
         self._rng = random.Random(seed)
         self._issued: set[str] = set()
+        self._journal: list[str] = []
 
     def new(self, prefix: str) -> str:
         while True:
             candidate = f"{prefix}-0{self._rng.getrandbits(64):016x}"
-            if candidate not in self._issued:
-                self._issued.add(candidate)
+            if self.claim(candidate):
                 return candidate
 
     def claim(self, name: str) -> bool:
@@ -65,15 +65,27 @@ class IdFactory:
         if name in self._issued:
             return False
         self._issued.add(name)
+        self._journal.append(name)
         return True
 
     def bits(self, count: int) -> int:
         """Random bits from the same seeded stream (MAC addresses, public IPs, IPv6 blocks)."""
         return self._rng.getrandbits(count)
 
+    def checkpoint(self) -> tuple[object, int]:
+        """The generator's state, for :meth:`rollback` when an operation fails (a refusal draws no ids)."""
+        return (self._rng.getstate(), len(self._journal))
+
+    def rollback(self, checkpoint: tuple[object, int]) -> None:
+        state, issued = checkpoint
+        self._rng.setstate(state)  # type: ignore[arg-type]
+        while len(self._journal) > issued:
+            self._issued.discard(self._journal.pop())
+
     def __deepcopy__(self, memo: dict[int, Any]) -> IdFactory:
         clone = IdFactory.__new__(IdFactory)
         clone._rng = random.Random()
         clone._rng.setstate(self._rng.getstate())
         clone._issued = set(self._issued)
+        clone._journal = list(self._journal)
         return clone

@@ -20,6 +20,12 @@ class ManagedPrefixList(Resource):
     entries: dict[IPNetwork, str] = attrs.field(factory=dict)
     owner_id: str = "self"
     version: int = 1
+    rule_weight: int | None = None
+
+    @property
+    def weight(self) -> int:
+        """SG rule quota units of a reference to this list (G7): its max entries unless AWS publishes a weight."""
+        return self.rule_weight if self.rule_weight is not None else self.max_entries
 
     @property
     def cidrs(self) -> list[IPNetwork]:

@@ -9,8 +9,13 @@ import attrs
 __all__ = ["Quotas"]
 
 
+def _integer(instance: Any, attribute: attrs.Attribute[int], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"'{attribute.name}' must be an integer, not {value!r}")
+
+
 def _within(low: int, high: int) -> list[Any]:
-    return [attrs.validators.instance_of(int), attrs.validators.ge(low), attrs.validators.le(high)]
+    return [_integer, attrs.validators.ge(low), attrs.validators.le(high)]
 
 
 @attrs.frozen(kw_only=True)
@@ -34,3 +39,11 @@ class Quotas:
     network_acl_rules: int = attrs.field(default=20, validator=_within(1, 40))
     ipv4_cidr_blocks_per_vpc: int = attrs.field(default=5, validator=_within(1, 50))
     security_groups_per_vpc: int = attrs.field(default=2500, validator=_within(1, 10000))
+
+    def __attrs_post_init__(self) -> None:
+        # SPEC G7 / AWS quotas: rules per SG times SGs per interface cannot exceed 1,000.
+        product = self.rules_per_security_group * self.security_groups_per_interface
+        if product > 1000:
+            raise ValueError(
+                f"rules_per_security_group x security_groups_per_interface = {product}, over AWS's limit of 1,000."
+            )
