@@ -649,7 +649,7 @@ def test_transit_gateway_target_needs_an_attachment(lab: Lab) -> None:
     before = lab.net.snapshot()
     with pytest.raises(vpcsim.AwsError) as e:
         lab.net.create_route(lab.rt, "10.64.0.0/10", tgw)
-    assert e.value.code == "InvalidParameterValue"
+    assert e.value.code == "InvalidTransitGatewayID.NotFound"
     assert tgw.id in e.value.message
     assert lab.net.snapshot() == before
     attachment = lab.net.create_transit_gateway_vpc_attachment(tgw, lab.vpc, [lab.a, lab.b])

@@ -14,7 +14,8 @@ def demo_network() -> Network:
       app and database subnets reaching the internet through a NAT gateway, an egress-only IGW for IPv6.
     - ``web`` serves HTTP/HTTPS to the internet; ``api`` accepts 8080 from ``web``'s SG only; ``db`` accepts 5432
       from ``api``'s SG; the database subnet's NACL admits 5432 from the app subnet only.
-    - ``bastion`` (SSH from 203.0.113.0/24) has a second ENI in the app subnet (the walkthrough of two ENIs).
+    - ``bastion`` (SSH from 203.0.113.0/24, an EIP) sits in ``public-a`` with a second ENI in the app subnet of
+      the same AZ (E2), as in AWS's walkthrough of an instance with two ENIs; ``public-b`` is spare capacity.
     - ``shared`` VPC 10.1.0.0/16 holds a ``monitoring`` instance reached over VPC peering.
 
     Examples
@@ -73,8 +74,10 @@ def demo_network() -> Network:
     net.run_instance(public_a, instance_type="t3.micro", security_groups=[web_sg], name="web", ipv6_address_count=1)
     net.run_instance(app, instance_type="m5.large", security_groups=[api_sg], name="api", ipv6_address_count=1)
     net.run_instance(data, instance_type="r5.large", security_groups=[db_sg], name="db")
-    bastion = net.run_instance(public_b, instance_type="t3.micro", security_groups=[bastion_sg], name="bastion")
+    bastion = net.run_instance(public_a, instance_type="t3.micro", security_groups=[bastion_sg], name="bastion")
     net.associate_address(net.allocate_address(name="bastion-eip"), instance=bastion)
+    inside = net.create_network_interface(app, security_groups=[bastion_sg], description="bastion eth1")
+    net.attach_network_interface(inside, bastion, device_index=1)
 
     shared = net.create_vpc("10.1.0.0/16", name="shared")
     tools = net.create_subnet(shared, "10.1.0.0/24", az="us-east-1a", name="tools-a")

@@ -113,7 +113,11 @@ _ID_PREFIX: dict[type[Resource], str] = {
 _FORBIDDEN_VPC_RANGES = [
     ipaddress.IPv4Network(n) for n in ("0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/3")
 ]
-_RFC1918 = [ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
+# Private ranges a VPC's secondary blocks may not mix (VPC User Guide, "IPv4 CIDR block association restrictions").
+_PRIVATE_RANGES = [
+    ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "198.19.0.0/16")
+]
+_LINK_LOCAL_SERVICES = ipaddress.IPv4Network("169.254.168.0/22")
 _NAT64_PREFIX = ipaddress.IPv6Network("64:ff9b::/96")
 _AMAZON_IPV6_POOL = ipaddress.IPv6Network("2600:1f00::/24")
 _PUBLIC_IPV4_POOL = ipaddress.IPv4Network("3.208.0.0/12")
@@ -146,6 +150,16 @@ def _mutates(method: Callable[Concatenate[Network, P], T]) -> Callable[Concatena
 
     functools.update_wrapper(operation, method)
     return operation
+
+
+def _restricted_secondary_ranges(primary: ipaddress.IPv4Network) -> list[ipaddress.IPv4Network]:
+    """Ranges a secondary block may not touch, given the primary: every other private range, plus 172.31.0.0/16
+    (the default VPC's) when the primary is elsewhere in 172.16.0.0/12."""
+    home = next((r for r in _PRIVATE_RANGES if primary.subnet_of(r)), None)
+    restricted = [r for r in _PRIVATE_RANGES if r != home]
+    if home == _PRIVATE_RANGES[1] and not primary.subnet_of(ipaddress.IPv4Network("172.31.0.0/16")):
+        restricted.append(ipaddress.IPv4Network("172.31.0.0/16"))
+    return restricted
 
 
 def _no_repeats(values: Sequence[object], field: str) -> None:
@@ -588,12 +602,13 @@ class Network:
                     "CidrLimitExceeded",
                     f"{the_vpc.id} already has {len(the_vpc.cidr_blocks)} IPv4 CIDR blocks, the quota.",
                 )
-            primary_private = next((r for r in _RFC1918 if the_vpc.cidr_block.subnet_of(r)), None)
-            other_private = next((r for r in _RFC1918 if new.overlaps(r) and r != primary_private), None)
-            if primary_private is not None and other_private is not None:
+            restricted = _restricted_secondary_ranges(the_vpc.cidr_block)
+            clash = next((r for r in restricted if new.overlaps(r)), None)
+            if clash is not None:
                 raise AwsError(
                     "InvalidVpc.Range",
-                    f"The CIDR '{new}' is in {other_private}, but the VPC's primary block is in {primary_private}.",
+                    f"The CIDR '{new}' is in {clash}, which cannot be added to a VPC whose primary block is "
+                    f"{the_vpc.cidr_block}.",
                 )
             the_vpc.cidr_blocks.append(new)
         else:
@@ -603,14 +618,24 @@ class Network:
                 )
             new = self._new_ipv6_block()
             the_vpc.ipv6_cidr_block = new
+            everything = ipaddress.ip_network("::/0")
             acl = the_vpc.default_network_acl
             for egress in (False, True):
-                if acl.find_entry(101, egress) is None:
-                    acl.entries.append(NetworkAclEntry(101, egress, -1, "allow", ipaddress.ip_network("::/0")))
+                # AWS adds the IPv6 allow rule only to a direction of the default NACL the user left as it was.
+                if acl.rules(egress) == [
+                    NetworkAclEntry(100, egress, -1, "allow", ipaddress.ip_network("0.0.0.0/0"))
+                ]:
+                    acl.entries.append(NetworkAclEntry(101, egress, -1, "allow", everything))
             _sort_entries(acl)
+            default_sg = the_vpc.default_security_group
+            if not any(r.cidr == everything and r.protocol == -1 for r in default_sg.egress):
+                default_sg.egress.append(
+                    SecurityGroupRule(id=self._ids.new("sgr"), egress=True, protocol=-1, cidr=everything)
+                )
         for table in self.route_tables:
             if table.vpc is the_vpc:
                 _insert_local_route(table, new)
+        self._refresh_routes()  # TGW tables propagate the VPC's CIDRs
         return new
 
     @_mutates
@@ -624,7 +649,10 @@ class Network:
             raise AwsError("OperationNotPermitted", f"{cidr} is the primary CIDR block of {the_vpc.id}.")
         users = [s.id for s in self.subnets if s.vpc is the_vpc and any(_within(c, cidr) for c in s.cidrs)]
         if users:
-            raise AwsError("DependencyViolation", f"{cidr} of {the_vpc.id} is in use by {', '.join(users)}.")
+            raise AwsError(
+                "InvalidCidrBlock.InUse",
+                f"The vpc {the_vpc.id} currently has a subnet within CIDR block {cidr}: {', '.join(users)}.",
+            )
         if isinstance(cidr, ipaddress.IPv4Network):
             the_vpc.cidr_blocks.remove(cidr)
         else:
@@ -632,6 +660,7 @@ class Network:
         for table in self.route_tables:
             if table.vpc is the_vpc:
                 table.routes = [r for r in table.routes if not (r.target == LOCAL and r.destination == cidr)]
+        self._refresh_routes()
 
     @_mutates
     def delete_vpc(self, vpc: Vpc | str) -> None:
@@ -877,6 +906,10 @@ class Network:
             raise AwsError("Resource.AlreadyAssociated", f"Gateway {gateway.id} already has a gateway route table.")
         if table.is_main:
             raise _invalid(f"The main route table {table.id} cannot be a gateway route table.")
+        if table.propagating_vgws:
+            raise _invalid(
+                f"Route table {table.id} has route propagation enabled: it cannot be a gateway route table."
+            )
         for route in table.routes:
             self._check_gateway_route(table, route.destination, route.target)
         gateway.edge_association = RouteTableAssociation(id=self._ids.new("rtbassoc"), route_table=table)
@@ -943,6 +976,8 @@ class Network:
         if main_of is not None:
             if table.vpc is not main_of:
                 raise _invalid(f"Route table {table.id} is not in {main_of.id}.")
+            if any(a.route_table is table for a, owner in self._associations() if not isinstance(owner, Subnet)):
+                raise _invalid(f"The gateway route table {table.id} cannot be the main route table (R7).")
             main_of.main_route_table, main_of.main_route_table_association_id = table, new_id
             return new_id
         if isinstance(association, str) and association.startswith("rtbassoc-"):
@@ -969,7 +1004,10 @@ class Network:
             isinstance(destination, str) and destination.startswith("pl-")
         ):
             return None, self._get(destination, ManagedPrefixList)
-        return parse_network(destination, "destinationCidrBlock"), None
+        cidr = parse_network(destination, "destinationCidrBlock")
+        if _within(cidr, _LINK_LOCAL_SERVICES):
+            raise _invalid(f"Routes to {cidr} are not allowed: {_LINK_LOCAL_SERVICES} is never routed (R8).")
+        return cidr, None
 
     def _route_target(self, table: RouteTable, target: object, destination: IPNetwork | None) -> str:
         """Resolve and check a route target (R6); returns its id."""
@@ -1023,7 +1061,10 @@ class Network:
                 raise _invalid(f"{obj.id} does not connect {table.vpc.id} (status {obj.status}).")
         elif isinstance(obj, TransitGateway):
             if not any(a.transit_gateway is obj and a.vpc is table.vpc for a in self.transit_gateway_attachments):
-                raise _invalid(f"Transit gateway {obj.id} has no attachment in {table.vpc.id}.")
+                raise AwsError(
+                    "InvalidTransitGatewayID.NotFound",
+                    f"The transitGateway ID '{obj.id}' does not exist in {table.vpc.id}: it has no attachment there.",
+                )
         elif isinstance(obj, VpcEndpoint):
             raise _invalid(
                 f"Routes to gateway endpoint {obj.id} are managed by create_vpc_endpoint/modify_vpc_endpoint."
@@ -1094,6 +1135,8 @@ class Network:
         cidr, prefix_list = self._route_destination(destination)
         key = str(cidr) if cidr is not None else prefix_list.id  # type: ignore[union-attr]
         route = self._find_route(table, key)
+        if route.target.startswith("vpce-"):
+            raise _invalid(f"The route to {key} belongs to endpoint {route.target}: use modify_vpc_endpoint.")
         is_local_route = route.origin == "CreateRouteTable"
         if target == LOCAL:
             if not is_local_route:
@@ -1202,9 +1245,12 @@ class Network:
                 attachment = attachments.get(attachment_id)
                 if not isinstance(attachment, TransitGatewayAttachment):
                     continue
-                cidrs = (
-                    attachment.vpc.cidrs if attachment.vpc is not None else self._vpn_routes(attachment.resource_id)
-                )
+                vpn = self._store[VpnConnection].get(attachment.resource_id)
+                cidrs: list[IPNetwork] = []
+                if attachment.vpc is not None:
+                    cidrs = attachment.vpc.cidrs
+                elif isinstance(vpn, VpnConnection) and vpn.state == "available":
+                    cidrs = list(vpn.routes)
                 tgw_routes.extend(TransitGatewayRoute(c, attachment.id, type="propagated") for c in cidrs)
             tgw_table.routes = tgw_routes
 
@@ -2815,9 +2861,11 @@ class Network:
         vgw = self._get(vpn_gateway, VpnGateway)
         the_vpc = self._get(vpc, Vpc)
         if vgw.vpc is not None:
-            raise AwsError("Resource.AlreadyAssociated", f"{vgw.id} is already attached to {vgw.vpc.id}.")
+            raise AwsError("VpnGatewayAttachmentLimitExceeded", f"{vgw.id} is already attached to {vgw.vpc.id}.")
         if any(g.vpc is the_vpc for g in self.vpn_gateways):
-            raise AwsError("Resource.AlreadyAssociated", f"{the_vpc.id} already has a virtual private gateway.")
+            raise AwsError(
+                "InvalidVpcState", f"The VPC {the_vpc.id} already has a virtual private gateway attached to it."
+            )
         vgw.vpc = the_vpc
         self._refresh_routes()
 
@@ -2826,7 +2874,7 @@ class Network:
         vgw = self._get(vpn_gateway, VpnGateway)
         the_vpc = self._get(vpc, Vpc)
         if vgw.vpc is not the_vpc:
-            raise AwsError("Gateway.NotAttached", f"{vgw.id} is not attached to {the_vpc.id}.")
+            raise AwsError("InvalidVpnGatewayAttachment.NotFound", f"{vgw.id} is not attached to {the_vpc.id}.")
         vgw.vpc = None
         vgw.edge_association = None
         self._refresh_routes()
