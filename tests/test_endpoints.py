@@ -2,24 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
 import pytest
 
 import vpcsim
-
-
-@contextlib.contextmanager
-def refused(net: vpcsim.Network, code: str, *names: str) -> Iterator[None]:
-    """The block raises AwsError ``code`` whose message names every one of ``names``; ``net`` is unchanged (X)."""
-    before = net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as info:
-        yield
-    assert info.value.code == code, str(info.value)
-    for name in names:
-        assert name in str(info.value)
-    assert net.snapshot() == before
+from vpcsim.testing import assert_refused as refused
 
 
 def endpoint_routes(table: vpcsim.RouteTable) -> list[vpcsim.Route]:

@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable
-from typing import Any
 
 import attrs
 import pytest
 
 import vpcsim
+from vpcsim.testing import refused_message as refused
 
 IP = ipaddress.IPv4Address
-
-
-def refused(net: vpcsim.Network, code: str, operation: Callable[..., Any], /, *args: Any, **kwargs: Any) -> str:
-    """Run an operation AWS refuses: check the error code and that nothing changed (SPEC X); return the message."""
-    __tracebackhide__ = True
-    before, version = net.snapshot(), net.version
-    with pytest.raises(vpcsim.AwsError) as excinfo:
-        operation(*args, **kwargs)
-    assert excinfo.value.code == code, str(excinfo.value)
-    assert net.snapshot() == before
-    assert net.version == version
-    return excinfo.value.message
 
 
 @attrs.frozen

@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
-from collections.abc import Iterator
 
 import pytest
 
 import vpcsim
-
-
-@contextlib.contextmanager
-def refused(net: vpcsim.Network, code: str) -> Iterator[pytest.ExceptionInfo[vpcsim.AwsError]]:
-    """SPEC X: the operation raises ``code`` and the network (and its change counter) stays as it was."""
-    before, version = net.snapshot(), net.version
-    with pytest.raises(vpcsim.AwsError) as excinfo:
-        yield excinfo
-    assert excinfo.value.code == code, excinfo.value
-    assert net.snapshot() == before
-    assert net.version == version
+from vpcsim.testing import assert_refused as refused
 
 
 @pytest.fixture

@@ -2040,79 +2040,66 @@ class Network:
         if description is not None:
             eni.description = description
 
+    def _assign(self, eni: NetworkInterface, version: int, explicit: Sequence[str], count: int) -> list[IPAddress]:
+        """Add addresses of one family to an ENI (E4), within its instance type's limit when attached (E3)."""
+        field = "privateIpAddress" if version == 4 else "ipv6Address"
+        planned = self._plan_addresses(eni.subnet, version, list(explicit), _count(count, f"{field}Count"), field)
+        if not planned:
+            raise _invalid(f"Give {field} values or a count of at least 1.")
+        current = eni.private_ip_addresses if version == 4 else eni.ipv6_addresses
+        if eni.instance is not None:
+            total = len(current) + len(planned)
+            self._check_ip_limits(
+                eni.instance.instance_type, total if version == 4 else 0, total if version == 6 else 0
+            )
+        current.extend(planned)  # type: ignore[arg-type]
+        for address in planned:
+            eni.subnet.take(address, eni.id)
+        return planned
+
+    def _unassign(self, eni: NetworkInterface, version: int, values: Sequence[str]) -> None:
+        """Remove addresses of one family; never the primary private IPv4; their EIPs are disassociated."""
+        field = "privateIpAddress" if version == 4 else "ipv6Address"
+        addresses = [parse_address(a, field, version=4 if version == 4 else 6) for a in values]
+        _no_repeats(addresses, field)
+        current: list[IPAddress] = eni.private_ip_addresses if version == 4 else eni.ipv6_addresses  # type: ignore[assignment]
+        for address in addresses:
+            if address == eni.private_ip:
+                raise _invalid(f"The primary private IP {address} of {eni.id} cannot be unassigned.")
+            if address not in current:
+                raise _invalid(f"Address {address} is not assigned to {eni.id}.")
+        for address in addresses:
+            if address in eni.elastic_ips:
+                self._unbind_eip(eni.elastic_ips[address], replace_public_ip=False)  # type: ignore[index]
+            current.remove(address)
+            eni.subnet.release(address)
+
     @_mutates
     def assign_private_ip_addresses(
-        self,
-        network_interface: NetworkInterface | str,
-        *,
-        private_ips: Sequence[str] = (),
-        count: int = 0,
-    ) -> list[ipaddress.IPv4Address]:
+        self, network_interface: NetworkInterface | str, *, private_ips: Sequence[str] = (), count: int = 0
+    ) -> list[IPAddress]:
         """Add secondary private IPv4s (E4), within the attached instance type's limit (E3)."""
-        eni = self._get(network_interface, NetworkInterface)
-        planned = self._plan_addresses(
-            eni.subnet, 4, list(private_ips), _count(count, "secondaryPrivateIpAddressCount"), "privateIpAddress"
-        )
-        if not planned:
-            raise _invalid("Give private_ips or a count of at least 1.")
-        if eni.instance is not None:
-            self._check_ip_limits(eni.instance.instance_type, len(eni.private_ip_addresses) + len(planned), 0)
-        added = [a for a in planned if isinstance(a, ipaddress.IPv4Address)]
-        eni.private_ip_addresses.extend(added)
-        for address in added:
-            eni.subnet.take(address, eni.id)
-        return added
+        return self._assign(self._get(network_interface, NetworkInterface), 4, private_ips, count)
 
     @_mutates
     def unassign_private_ip_addresses(
         self, network_interface: NetworkInterface | str, private_ips: Sequence[str]
     ) -> None:
         """Remove secondary private IPv4s (their EIPs are disassociated); never the primary."""
-        eni = self._get(network_interface, NetworkInterface)
-        addresses = [ipaddress.IPv4Address(parse_address(a, "privateIpAddress", version=4)) for a in private_ips]
-        _no_repeats(addresses, "privateIpAddress")
-        for address in addresses:
-            if address == eni.private_ip:
-                raise _invalid(f"The primary private IP {address} of {eni.id} cannot be unassigned.")
-            if address not in eni.private_ip_addresses:
-                raise _invalid(f"Address {address} is not assigned to {eni.id}.")
-        for address in addresses:
-            if address in eni.elastic_ips:
-                self._unbind_eip(eni.elastic_ips[address], replace_public_ip=False)
-            eni.private_ip_addresses.remove(address)
-            eni.subnet.release(address)
+        self._unassign(self._get(network_interface, NetworkInterface), 4, private_ips)
 
     @_mutates
     def assign_ipv6_addresses(
         self, network_interface: NetworkInterface | str, *, ipv6_addresses: Sequence[str] = (), count: int = 0
-    ) -> list[ipaddress.IPv6Address]:
-        eni = self._get(network_interface, NetworkInterface)
-        planned = self._plan_addresses(
-            eni.subnet, 6, list(ipv6_addresses), _count(count, "ipv6AddressCount"), "ipv6Address"
-        )
-        if not planned:
-            raise _invalid("Give ipv6_addresses or a count of at least 1.")
-        if eni.instance is not None:
-            self._check_ip_limits(eni.instance.instance_type, 0, len(eni.ipv6_addresses) + len(planned))
-        added = [a for a in planned if isinstance(a, ipaddress.IPv6Address)]
-        eni.ipv6_addresses.extend(added)
-        for address in added:
-            eni.subnet.take(address, eni.id)
-        return added
+    ) -> list[IPAddress]:
+        """Add IPv6 addresses from the subnet's IPv6 block, within the instance type's limit (E3)."""
+        return self._assign(self._get(network_interface, NetworkInterface), 6, ipv6_addresses, count)
 
     @_mutates
     def unassign_ipv6_addresses(
         self, network_interface: NetworkInterface | str, ipv6_addresses: Sequence[str]
     ) -> None:
-        eni = self._get(network_interface, NetworkInterface)
-        addresses = [ipaddress.IPv6Address(parse_address(a, "ipv6Address", version=6)) for a in ipv6_addresses]
-        _no_repeats(addresses, "ipv6Address")
-        for address in addresses:
-            if address not in eni.ipv6_addresses:
-                raise _invalid(f"Address {address} is not assigned to {eni.id}.")
-        for address in addresses:
-            eni.ipv6_addresses.remove(address)
-            eni.subnet.release(address)
+        self._unassign(self._get(network_interface, NetworkInterface), 6, ipv6_addresses)
 
     # ------------------------------------------------------------------ instances
 
