@@ -446,3 +446,50 @@ def test_delete_returns_the_addresses_to_the_subnet(lab: Lab) -> None:
     assert reused.private_ip_addresses == [IP("10.0.1.30"), IP("10.0.1.31")]
     message = refused(lab.net, "InvalidNetworkInterfaceID.NotFound", lab.net.delete_network_interface, eni.id)
     assert eni.id in message
+
+
+# SPEC G6: connection tracking idle timeouts are per ENI, with AWS's defaults and ranges.
+def test_connection_tracking_defaults(lab: Lab) -> None:
+    eni = lab.net.create_network_interface(lab.subnet)
+    assert eni.connection_tracking == vpcsim.ConnectionTracking(
+        tcp_established_timeout=432000, udp_stream_timeout=180, udp_timeout=30
+    )
+
+
+def test_connection_tracking_set_at_creation_and_modified_field_by_field(lab: Lab) -> None:
+    eni = lab.net.create_network_interface(lab.subnet, connection_tracking={"tcp_established_timeout": 3600})
+    assert eni.connection_tracking.tcp_established_timeout == 3600
+    lab.net.modify_network_interface_attribute(eni, connection_tracking={"udp_timeout": 60})
+    assert eni.connection_tracking == vpcsim.ConnectionTracking(
+        tcp_established_timeout=3600, udp_stream_timeout=180, udp_timeout=60
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("tcp_established_timeout", 59),
+        ("tcp_established_timeout", 432001),
+        ("udp_stream_timeout", 59),
+        ("udp_stream_timeout", 181),
+        ("udp_timeout", 29),
+        ("udp_timeout", 61),
+        ("udp_timeout", True),
+    ],
+)
+def test_connection_tracking_out_of_range_is_refused(lab: Lab, field: str, value: object) -> None:
+    eni = lab.net.create_network_interface(lab.subnet)
+    message = refused(
+        lab.net, "InvalidParameterValue", lab.net.modify_network_interface_attribute, eni,
+        connection_tracking={field: value},
+    )  # fmt: skip
+    assert field in message
+    assert repr(value) in message
+
+
+def test_connection_tracking_unknown_field_is_refused(lab: Lab) -> None:
+    message = refused(
+        lab.net, "InvalidParameterValue", lab.net.create_network_interface, lab.subnet,
+        connection_tracking={"tcp_timeout": 100},
+    )  # fmt: skip
+    assert "tcp_timeout" in message

@@ -16,7 +16,7 @@ from vpcsim.model.gateways import (
     VpnGateway,
 )
 from vpcsim.model.instance_types import InstanceTypeInfo, instance_type_info
-from vpcsim.model.interface import Instance, MetadataOptions, NetworkInterface
+from vpcsim.model.interface import ConnectionTracking, Instance, MetadataOptions, NetworkInterface
 from vpcsim.model.nacl import NetworkAcl, NetworkAclEntry
 from vpcsim.model.peering import VpcPeeringConnection
 from vpcsim.model.prefix_list import ManagedPrefixList
@@ -35,6 +35,7 @@ from vpcsim.network import Network
 
 __all__ = [
     "AwsError",
+    "ConnectionTracking",
     "CustomerGateway",
     "EgressOnlyInternetGateway",
     "ElasticIp",

@@ -36,7 +36,7 @@ from vpcsim.model.gateways import (
     VpnGateway,
 )
 from vpcsim.model.instance_types import instance_type_info
-from vpcsim.model.interface import Instance, MetadataOptions, NetworkInterface
+from vpcsim.model.interface import ConnectionTracking, Instance, MetadataOptions, NetworkInterface
 from vpcsim.model.nacl import NetworkAcl, NetworkAclEntry
 from vpcsim.model.peering import VpcPeeringConnection
 from vpcsim.model.prefix_list import ManagedPrefixList
@@ -160,6 +160,24 @@ def _restricted_secondary_ranges(primary: ipaddress.IPv4Network) -> list[ipaddre
     if home == _PRIVATE_RANGES[1] and not primary.subnet_of(ipaddress.IPv4Network("172.31.0.0/16")):
         restricted.append(ipaddress.IPv4Network("172.31.0.0/16"))
     return restricted
+
+
+Options = TypeVar("Options", MetadataOptions, ConnectionTracking)
+
+
+def _merge_options(options: Options | Mapping[str, object] | None, base: Options, noun: str) -> Options:
+    if options is None:
+        return base
+    values = attrs.asdict(options) if isinstance(options, MetadataOptions | ConnectionTracking) else dict(options)
+    unknown = set(values) - {f.name for f in attrs.fields(type(base))}
+    if unknown:
+        raise _invalid(f"Unknown {noun}(s): {', '.join(sorted(unknown))}.")
+    return attrs.evolve(base, **values)
+
+
+def _check_range(value: object, field: str, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise _invalid(f"Value ({value!r}) for {field} is invalid: {low}..{high}.")
 
 
 def _no_repeats(values: Sequence[object], field: str) -> None:
@@ -1817,6 +1835,7 @@ class Network:
         source_dest_check: bool = True,
         interface_type: str = "interface",
         requester_managed: bool = False,
+        connection_tracking: ConnectionTracking | None = None,
     ) -> NetworkInterface:
         """Create an ENI from checked parts; the only place addresses are taken."""
         eni = self._add(
@@ -1832,6 +1851,7 @@ class Network:
                 description=description,
                 interface_type=interface_type,
                 requester_managed=requester_managed,
+                connection_tracking=connection_tracking or ConnectionTracking(),
             )
         )
         for address in [*ipv4, *ipv6]:
@@ -1859,10 +1879,12 @@ class Network:
         ipv6_address_count: int = 0,
         description: str = "",
         source_dest_check: bool = True,
+        connection_tracking: ConnectionTracking | Mapping[str, int] | None = None,
         name: str | None = None,
         tags: Mapping[str, str] | None = None,
     ) -> NetworkInterface:
-        """Create an unattached ENI in a subnet (E4). SGs default to the VPC's default SG.
+        """Create an unattached ENI in a subnet (E4). SGs default to the VPC's default SG; ``connection_tracking``
+        sets the idle timeouts of tracked connections (G6).
 
         Raises
         ------
@@ -1894,6 +1916,7 @@ class Network:
             tags=_tags(name, tags),
             description=description,
             source_dest_check=_bool(source_dest_check, "sourceDestCheck"),
+            connection_tracking=self._connection_tracking(connection_tracking, ConnectionTracking()),
         )
 
     @_mutates
@@ -2027,8 +2050,10 @@ class Network:
         source_dest_check: bool | None = None,
         security_groups: Iterable[SecurityGroup | str] | None = None,
         description: str | None = None,
+        connection_tracking: ConnectionTracking | Mapping[str, int] | None = None,
     ) -> None:
-        """Change the source/destination check (E5), the SGs (G7) or the description of an ENI."""
+        """Change the source/destination check (E5), the SGs (G7), the description or the connection tracking
+        timeouts (G6, only the ones given change) of an ENI."""
         eni = self._get(network_interface, NetworkInterface)
         if eni.requester_managed:
             raise AwsError("OperationNotPermitted", f"{eni.id} is managed by {eni.interface_type} (E6).")
@@ -2036,6 +2061,7 @@ class Network:
         groups = eni.security_groups if security_groups is None else self._interface_groups(eni.vpc, security_groups)
         if description is not None and not isinstance(description, str):
             raise _invalid(f"Value ({description!r}) for parameter description is invalid.")
+        eni.connection_tracking = self._connection_tracking(connection_tracking, eni.connection_tracking)
         eni.source_dest_check, eni.security_groups = check, list(groups)
         if description is not None:
             eni.description = description
@@ -2106,26 +2132,27 @@ class Network:
     def _metadata_options(
         self, options: MetadataOptions | Mapping[str, object] | None, base: MetadataOptions
     ) -> MetadataOptions:
-        """SPEC M2: validate metadata options."""
-        if options is None:
-            return base
-        values = attrs.asdict(options) if isinstance(options, MetadataOptions) else dict(options)
-        unknown = set(values) - {f.name for f in attrs.fields(MetadataOptions)}
-        if unknown:
-            raise _invalid(f"Unknown metadata option(s): {', '.join(sorted(unknown))}.")
-        merged = attrs.evolve(base, **values)
-        choices = {
-            "http_endpoint": ("enabled", "disabled"),
-            "http_tokens": ("optional", "required"),
-            "http_protocol_ipv6": ("enabled", "disabled"),
-            "instance_metadata_tags": ("enabled", "disabled"),
-        }
-        for field, allowed in choices.items():
+        """SPEC M2: validate and merge metadata options."""
+        merged = _merge_options(options, base, "metadata option")
+        for field, allowed in (
+            ("http_endpoint", ("enabled", "disabled")),
+            ("http_tokens", ("optional", "required")),
+            ("http_protocol_ipv6", ("enabled", "disabled")),
+            ("instance_metadata_tags", ("enabled", "disabled")),
+        ):
             if getattr(merged, field) not in allowed:
                 raise _invalid(f"Value ({getattr(merged, field)!r}) for {field} is invalid: {' or '.join(allowed)}.")
-        hops = merged.http_put_response_hop_limit
-        if isinstance(hops, bool) or not isinstance(hops, int) or not 1 <= hops <= 64:
-            raise _invalid(f"Value ({hops!r}) for http_put_response_hop_limit is invalid: 1..64.")
+        _check_range(merged.http_put_response_hop_limit, "http_put_response_hop_limit", 1, 64)
+        return merged
+
+    def _connection_tracking(
+        self, options: ConnectionTracking | Mapping[str, object] | None, base: ConnectionTracking
+    ) -> ConnectionTracking:
+        """SPEC G6: validate and merge connection tracking timeouts."""
+        merged = _merge_options(options, base, "connection tracking option")
+        _check_range(merged.tcp_established_timeout, "tcp_established_timeout", 60, 432000)
+        _check_range(merged.udp_stream_timeout, "udp_stream_timeout", 60, 180)
+        _check_range(merged.udp_timeout, "udp_timeout", 30, 60)
         return merged
 
     def _new_public_ip(self) -> ipaddress.IPv4Address:

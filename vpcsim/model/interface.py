@@ -15,7 +15,19 @@ if TYPE_CHECKING:
     from vpcsim.model.subnet import Subnet
     from vpcsim.model.vpc import Vpc
 
-__all__ = ["Instance", "MetadataOptions", "NetworkInterface"]
+__all__ = ["ConnectionTracking", "Instance", "MetadataOptions", "NetworkInterface"]
+
+
+@attrs.frozen(kw_only=True)
+class ConnectionTracking:
+    """Idle timeouts (seconds) of tracked connections through an ENI (SPEC G6), with AWS's defaults.
+
+    Ranges: TCP established 60..432000, UDP stream 60..180, UDP single exchange 30..60.
+    """
+
+    tcp_established_timeout: int = 432000
+    udp_stream_timeout: int = 180
+    udp_timeout: int = 30
 
 
 @attrs.define(eq=False, kw_only=True, repr=False)
@@ -40,6 +52,7 @@ class NetworkInterface(Resource):
     attachment_id: str | None = None
     delete_on_termination: bool = False
     auto_public_ip: ipaddress.IPv4Address | None = None
+    connection_tracking: ConnectionTracking = attrs.field(factory=ConnectionTracking)
     elastic_ips: dict[ipaddress.IPv4Address, ElasticIp] = attrs.field(factory=dict)
 
     @property
