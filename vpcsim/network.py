@@ -1820,8 +1820,7 @@ class Network:
         return resolved
 
     def _new_mac(self) -> str:
-        octets = [0x0E, *(self._ids.bits(8) for _ in range(5))]
-        return ":".join(f"{o:02x}" for o in octets)
+        return ":".join(f"{o:02x}" for o in (0x0E, *self._ids.bits(40).to_bytes(5, "big")))
 
     def _new_interface(
         self,

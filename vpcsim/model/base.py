@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import random
-from typing import Any
+import hashlib
 
 import attrs
 
@@ -37,7 +36,10 @@ class Resource:
 
 
 class IdFactory:
-    """Deterministic AWS-looking ids (``vpc-0a1b2c3d4e5f60718``) drawn from a seeded generator.
+    """Deterministic AWS-looking ids (``vpc-0a1b2c3d4e5f60718``): keyed BLAKE2 of the seed and a draw counter.
+
+    A counter makes the state one integer, so an operation that fails can give back what it drew
+    (:meth:`checkpoint`, :meth:`rollback`) and the same operations with the same seed always give the same ids.
 
     Examples
     --------
@@ -50,13 +52,20 @@ class IdFactory:
     """
 
     def __init__(self, seed: int = 0) -> None:
-        self._rng = random.Random(seed)
+        self._key = hashlib.blake2b(repr(seed).encode(), digest_size=32).digest()
+        self._draws = 0
         self._issued: set[str] = set()
         self._journal: list[str] = []
 
+    def bits(self, count: int) -> int:
+        """``count`` (<= 256) random bits from the seeded stream (ids, MAC addresses, public IPs, IPv6 blocks)."""
+        self._draws += 1
+        digest = hashlib.blake2b(self._draws.to_bytes(8, "little"), key=self._key, digest_size=32).digest()
+        return int.from_bytes(digest, "little") >> (256 - count)
+
     def new(self, prefix: str) -> str:
         while True:
-            candidate = f"{prefix}-0{self._rng.getrandbits(64):016x}"
+            candidate = f"{prefix}-0{self.bits(64):016x}"
             if self.claim(candidate):
                 return candidate
 
@@ -68,24 +77,11 @@ class IdFactory:
         self._journal.append(name)
         return True
 
-    def bits(self, count: int) -> int:
-        """Random bits from the same seeded stream (MAC addresses, public IPs, IPv6 blocks)."""
-        return self._rng.getrandbits(count)
-
-    def checkpoint(self) -> tuple[object, int]:
+    def checkpoint(self) -> tuple[int, int]:
         """The generator's state, for :meth:`rollback` when an operation fails (a refusal draws no ids)."""
-        return (self._rng.getstate(), len(self._journal))
+        return (self._draws, len(self._journal))
 
-    def rollback(self, checkpoint: tuple[object, int]) -> None:
-        state, issued = checkpoint
-        self._rng.setstate(state)  # type: ignore[arg-type]
+    def rollback(self, checkpoint: tuple[int, int]) -> None:
+        self._draws, issued = checkpoint
         while len(self._journal) > issued:
             self._issued.discard(self._journal.pop())
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> IdFactory:
-        clone = IdFactory.__new__(IdFactory)
-        clone._rng = random.Random()
-        clone._rng.setstate(self._rng.getstate())
-        clone._issued = set(self._issued)
-        clone._journal = list(self._journal)
-        return clone
