@@ -32,17 +32,17 @@ PROTOCOL_NUMBERS = {"tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58, "-1": -1, "all
 _PROTOCOL_NAMES = {6: "tcp", 17: "udp", 1: "icmp", 58: "icmpv6", -1: "-1"}
 
 
-def _invalid(field: str, value: object, why: str) -> AwsError:
-    return AwsError("InvalidParameterValue", f"Value ({value!r}) for parameter {field} is invalid. {why}")
+def _invalid(field: str, value: object, why: str, code: str = "InvalidParameterValue") -> AwsError:
+    return AwsError(code, f"Value ({value!r}) for parameter {field} is invalid. {why}")
 
 
 def parse_network(value: object, field: str = "cidrBlock", version: Literal[4, 6] | None = None) -> IPNetwork:
-    """Parse a CIDR block strictly: host bits must be zero, as AWS requires.
+    """Parse a CIDR block. Host bits are dropped, as AWS does (``10.0.0.5/16`` is ``10.0.0.0/16``).
 
     Examples
     --------
-    >>> parse_network("10.0.0.0/16")
-    IPv4Network('10.0.0.0/16')
+    >>> parse_network("10.0.0.0/16"), parse_network("10.0.0.5/16")
+    (IPv4Network('10.0.0.0/16'), IPv4Network('10.0.0.0/16'))
     >>> parse_network("10.0.0.300/16")
     Traceback (most recent call last):
     ...
@@ -53,10 +53,10 @@ It is not a valid CIDR block.
         network: IPNetwork = value
     elif isinstance(value, str) and "/" in value:
         try:
-            network = ipaddress.ip_network(value.strip(), strict=True)
-        except ValueError as exc:
-            reason = "Host bits must be zero." if "host bits" in str(exc) else "It is not a valid CIDR block."
-            raise _invalid(field, value, reason) from None
+            # AWS accepts host bits and keeps the network address: 100.68.0.18/18 becomes 100.68.0.0/18.
+            network = ipaddress.ip_network(value.strip(), strict=False)
+        except ValueError:
+            raise _invalid(field, value, "It is not a valid CIDR block.") from None
     else:
         raise _invalid(field, value, "It is not a valid CIDR block.")
     if version is not None and network.version != version:
@@ -128,18 +128,26 @@ def protocol_name(number: int) -> str:
     return _PROTOCOL_NAMES.get(number, str(number))
 
 
-def _port(value: object, field: str, low: int, high: int) -> int:
+def _port(value: object, field: str, low: int, high: int, code: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise _invalid(field, value, f"Ports must be integers in {low}..{high}.")
+        raise _invalid(field, value, f"Ports must be integers in {low}..{high}.", code)
     return value
 
 
-def parse_port_range(ports: object, protocol: int, field: str = "portRange") -> tuple[int, int] | None:
+def parse_port_range(
+    ports: object,
+    protocol: int,
+    field: str = "portRange",
+    *,
+    code: str = "InvalidParameterValue",
+    icmp_required: bool = False,
+) -> tuple[int, int] | None:
     """Validate a port (``80``) or inclusive range (``(8000, 8100)``) for ``protocol``.
 
     TCP and UDP (6, 17) require ports in 0..65535, as AWS does. ICMP/ICMPv6 (1, 58) take ``(type, code)`` with
-    -1 meaning any, as the EC2 API encodes them; ``None`` means any type and code. Other protocols carry no ports
-    (``None`` is returned).
+    -1 meaning any, as the EC2 API encodes them; ``None`` means any type and code unless ``icmp_required`` (security
+    groups require ports for ICMP, not for ICMPv6). Other protocols carry no ports (``None`` is returned).
+    ``code`` is the AWS error code for a value out of range (security groups say ``InvalidPermission.Malformed``).
 
     Examples
     --------
@@ -155,15 +163,17 @@ Ports must be integers in 0..65535.
         if ports is None:
             raise _invalid(field, ports, "A port range is required for TCP and UDP.")
         low, high = _pair(ports, field)
-        low, high = _port(low, field, 0, 65535), _port(high, field, 0, 65535)
+        low, high = _port(low, field, 0, 65535, code), _port(high, field, 0, 65535, code)
         if low > high:
             raise _invalid(field, ports, "The first port must not be greater than the last.")
         return (low, high)
     if protocol in (1, 58):
         if ports is None:
+            if icmp_required and protocol == 1:
+                raise _invalid(field, ports, "Must specify both from and to ports with ICMP.")
             return (-1, -1)
         icmp_type, icmp_code = _pair(ports, field)
-        return (_port(icmp_type, field, -1, 255), _port(icmp_code, field, -1, 255))
+        return (_port(icmp_type, field, -1, 255, code), _port(icmp_code, field, -1, 255, code))
     return None
 
 

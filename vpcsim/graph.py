@@ -98,8 +98,9 @@ def build_graph(network: Network) -> nx.MultiDiGraph:
         graph.add_edge(eigw.id, INTERNET_NODE, kind="internet")  # SPEC I3: outbound only
         both(eigw.id, eigw.vpc.id, "attachment")
     for nat in network.nat_gateways:
-        graph.add_node(nat.id, kind="nat-gateway", name=nat.name, connectivity=nat.connectivity)
-        both(nat.id, nat.network_interface.id, "interface")
+        graph.add_node(nat.id, kind="nat-gateway", name=nat.name, connectivity=nat.connectivity, state=nat.state)
+        if nat.network_interface is not None:
+            both(nat.id, nat.network_interface.id, "interface")
     for pcx in network.vpc_peering_connections:
         graph.add_node(pcx.id, kind="vpc-peering-connection", name=pcx.name, status=pcx.status)
         both(pcx.id, pcx.requester_vpc.id, "peering")

@@ -10,6 +10,7 @@ import contextlib
 import copy
 import functools
 import ipaddress
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
@@ -118,6 +119,9 @@ _PRIVATE_RANGES = [
     ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "198.19.0.0/16")
 ]
 _LINK_LOCAL_SERVICES = ipaddress.IPv4Network("169.254.168.0/22")
+_TEN_SLASH_15, _TEN_SLASH_16 = ipaddress.IPv4Network("10.0.0.0/15"), ipaddress.IPv4Network("10.0.0.0/16")
+# Characters AWS allows in a VPC security group's name and description.
+_SG_TEXT = re.compile(r"[a-zA-Z0-9. _\-:/()#,@\[\]+=&;{}!$*]*")
 _NAT64_PREFIX = ipaddress.IPv6Network("64:ff9b::/96")
 _AMAZON_IPV6_POOL = ipaddress.IPv6Network("2600:1f00::/24")
 _PUBLIC_IPV4_POOL = ipaddress.IPv4Network("3.208.0.0/12")
@@ -131,7 +135,7 @@ _GATEWAY_SERVICES: dict[str, tuple[str, ...]] = {
 _DEFAULT_AZ_COUNT = {"us-east-1": 6, "us-west-2": 4}
 
 # SPEC R4: targets allowed for a route more specific than the local route (middlebox insertion).
-_MIDDLEBOX_TARGETS = ("nat-gateway", "network-interface")
+_MIDDLEBOX_TARGETS = ("nat-gateway", "network-interface", "instance")
 
 
 def _mutates(method: Callable[Concatenate[Network, P], T]) -> Callable[Concatenate[Network, P], T]:
@@ -154,10 +158,10 @@ def _mutates(method: Callable[Concatenate[Network, P], T]) -> Callable[Concatena
 
 def _restricted_secondary_ranges(primary: ipaddress.IPv4Network) -> list[ipaddress.IPv4Network]:
     """Ranges a secondary block may not touch, given the primary: every other private range, plus 172.31.0.0/16
-    (the default VPC's) when the primary is elsewhere in 172.16.0.0/12."""
+    (the default VPC's) when the primary is in 172.16.0.0/12."""
     home = next((r for r in _PRIVATE_RANGES if primary.subnet_of(r)), None)
     restricted = [r for r in _PRIVATE_RANGES if r != home]
-    if home == _PRIVATE_RANGES[1] and not primary.subnet_of(ipaddress.IPv4Network("172.31.0.0/16")):
+    if home == _PRIVATE_RANGES[1]:
         restricted.append(ipaddress.IPv4Network("172.31.0.0/16"))
     return restricted
 
@@ -178,6 +182,26 @@ def _merge_options(options: Options | Mapping[str, object] | None, base: Options
 def _check_range(value: object, field: str, low: int, high: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise _invalid(f"Value ({value!r}) for {field} is invalid: {low}..{high}.")
+
+
+def _peering_status(requester: Vpc, accepter: Vpc, wanted: str) -> tuple[str, str]:
+    """SPEC I5: AWS creates (or accepts) a peering of overlapping VPCs, which then fails."""
+    overlaps = [(c, o) for c in requester.cidrs if (o := _overlaps(c, accepter.cidrs)) is not None]
+    if overlaps:
+        return "failed", "Overlapping CIDRs: " + ", ".join(f"{a} and {b}" for a, b in overlaps)
+    return wanted, ""
+
+
+def _check_private_asn(asn: object) -> None:
+    """Amazon-side ASNs of TGWs and VGWs are private: 64512..65534 or 4200000000..4294967294."""
+    if (
+        isinstance(asn, bool)
+        or not isinstance(asn, int)
+        or not (64512 <= asn <= 65534 or 4200000000 <= asn <= 4294967294)
+    ):
+        raise _invalid(
+            f"Value ({asn!r}) for parameter amazonSideAsn is invalid: use 64512-65534 or 4200000000-4294967294."
+        )
 
 
 def _no_repeats(values: Sequence[object], field: str) -> None:
@@ -620,6 +644,7 @@ class Network:
                     "CidrLimitExceeded",
                     f"{the_vpc.id} already has {len(the_vpc.cidr_blocks)} IPv4 CIDR blocks, the quota.",
                 )
+            self._check_secondary_cidr(the_vpc, new)
             restricted = _restricted_secondary_ranges(the_vpc.cidr_block)
             clash = next((r for r in restricted if new.overlaps(r)), None)
             if clash is not None:
@@ -655,6 +680,33 @@ class Network:
                 _insert_local_route(table, new)
         self._refresh_routes()  # TGW tables propagate the VPC's CIDRs
         return new
+
+    def _check_secondary_cidr(self, vpc: Vpc, new: ipaddress.IPv4Network) -> None:
+        """AWS's association rules that depend on the rest of the network (VPC User Guide, IPv4 CIDR blocks)."""
+        for table in self.route_tables:
+            for route in table.routes:
+                if table.vpc is vpc and route.destination is not None and _within(route.destination, new):
+                    raise AwsError(
+                        "InvalidVpc.Range",
+                        f"The CIDR '{new}' is the same as or larger than the destination {route.destination} of "
+                        f"a route in {table.id}.",
+                    )
+        for pcx in self.vpc_peering_connections:
+            if pcx.status == "pending-acceptance" and pcx.requester_vpc is vpc:
+                raise AwsError(
+                    "InvalidVpc.Range", f"{vpc.id} requested the peering {pcx.id}, which is pending acceptance."
+                )
+            if pcx.status == "active" and pcx.joins(vpc):
+                clash = _overlaps(new, pcx.peer_of(vpc).cidrs)
+                if clash is not None:
+                    raise AwsError(
+                        "InvalidVpc.Range", f"The CIDR '{new}' overlaps {clash} of the peered {pcx.peer_of(vpc).id}."
+                    )
+        if any(b.subnet_of(_TEN_SLASH_15) for b in vpc.cidr_blocks) and new.overlaps(_TEN_SLASH_16):
+            raise AwsError(
+                "InvalidVpc.Range",
+                f"The CIDR '{new}' is in {_TEN_SLASH_16}, not allowed next to a block in {_TEN_SLASH_15}.",
+            )
 
     @_mutates
     def disassociate_vpc_cidr_block(self, vpc: Vpc | str, cidr_block: str) -> None:
@@ -1050,7 +1102,7 @@ class Network:
         elsewhere = _invalid(f"Route table {table.id} and {obj.id} belong to different networks.")
         if isinstance(obj, InternetGateway | VpnGateway):
             if obj.vpc is not table.vpc:
-                raise AwsError("Gateway.NotAttached", f"Gateway {obj.id} is not attached to {table.vpc.id}.")
+                raise _invalid(f"route table {table.id} and network gateway {obj.id} belong to different networks")
         elif isinstance(obj, EgressOnlyInternetGateway):
             if obj.vpc is not table.vpc:
                 raise elsewhere
@@ -1084,8 +1136,10 @@ class Network:
                     f"The transitGateway ID '{obj.id}' does not exist in {table.vpc.id}: it has no attachment there.",
                 )
         elif isinstance(obj, VpcEndpoint):
-            raise _invalid(
-                f"Routes to gateway endpoint {obj.id} are managed by create_vpc_endpoint/modify_vpc_endpoint."
+            raise AwsError(
+                "RouteNotSupported",
+                f"Route table contains unsupported route target: {obj.id}. VPC Endpoints of this type cannot be used "
+                "as route targets (their routes come from create_vpc_endpoint/modify_vpc_endpoint).",
             )
         return obj.id
 
@@ -1125,6 +1179,15 @@ class Network:
             destination=cidr,
             destination_prefix_list_id=prefix_list.id if prefix_list else None,
         )
+        if (
+            cidr is not None
+            and cidr in table.vpc.cidrs
+            and route.target_kind not in ("network-interface", "instance")
+        ):
+            raise _invalid(
+                f"Route target {target_id} is not supported for {cidr}, the local route of {table.vpc.id}. "
+                "This route only supports interface and instance targets (replace_route)."
+            )
         if table.find_route(route.destination_key) is not None:
             raise AwsError(
                 "RouteAlreadyExists", f"The route identified by {route.destination_key} already exists in {table.id}."
@@ -1315,6 +1378,10 @@ class Network:
         block = parse_network(cidr, "cidrBlock")
         port_range = parse_port_range(ports, number, "portRange") if number in (6, 17) else None
         icmp = parse_port_range(icmp_type_code, number, "icmpTypeCode") if number in (1, 58) else None
+        if number == 58 and block.version == 4:
+            icmp = (-1, -1)  # AWS: ICMPv6 with an IPv4 CIDR allows every type and code, whatever is given
+        elif icmp_type_code is None and number in (1, 58):
+            raise AwsError("MissingParameter", "The request must contain the parameter icmpTypeCode.type")
         # AWS accepts ICMPv6 with an IPv4 CIDR (it then allows all ICMP); ICMP with an IPv6 CIDR matches nothing.
         if number == 1 and block.version == 6:
             raise _invalid(f"Protocol {protocol!r} does not match the address family of {block}.")
@@ -1323,7 +1390,8 @@ class Network:
 
     def _check_nacl_quota(self, acl: NetworkAcl, entry: NetworkAclEntry, replacing: NetworkAclEntry | None) -> None:
         family = [e for e in acl.rules(entry.egress) if e.cidr.version == entry.cidr.version and e is not replacing]
-        if len(family) >= self.quotas.network_acl_rules:
+        # AWS's quota counts the "*" rule too (N1): 20 rules leave room for 19 of the user's.
+        if len(family) + 1 >= self.quotas.network_acl_rules:
             raise AwsError(
                 "NetworkAclEntryLimitExceeded",
                 f"{acl.id} already has {len(family)} {'egress' if entry.egress else 'ingress'} IPv"
@@ -1443,16 +1511,24 @@ class Network:
             )
         if group_name == "default":
             raise AwsError("InvalidGroup.Reserved", "The security group 'default' is reserved.")
-        if not isinstance(description, str) or len(description) > 255:
-            raise _invalid(f"Value ({description!r}) for parameter groupDescription is invalid.")
+        if not _SG_TEXT.fullmatch(group_name):
+            raise _invalid(
+                f"Invalid security group name {group_name!r}: use a-zA-Z0-9, spaces and ._-:/()#,@[]+=&;{{}}!$*."
+            )
+        if not isinstance(description, str) or len(description) > 255 or not _SG_TEXT.fullmatch(description):
+            raise _invalid(
+                f"Invalid security group description {description!r}. Valid descriptions are strings less than 256 "
+                "characters from the following set: a-zA-Z0-9. _-:/()#,@[]+=&;{}!$*"
+            )
         groups = [g for g in self.security_groups if g.vpc is the_vpc]
         if any(g.group_name == group_name for g in groups):
             raise AwsError(
                 "InvalidGroup.Duplicate", f"The security group '{group_name}' already exists in {the_vpc.id}."
             )
-        if len(groups) >= self.quotas.security_groups_per_vpc:
+        in_region = sum(1 for g in self.security_groups if g.vpc.region == the_vpc.region)
+        if in_region >= self.quotas.security_groups_per_region:
             raise AwsError(
-                "SecurityGroupLimitExceeded", f"{the_vpc.id} has {len(groups)} security groups, the quota."
+                "SecurityGroupLimitExceeded", f"{the_vpc.region} has {in_region} security groups, the quota."
             )
         return self._new_security_group(the_vpc, group_name, description, _tags(name, tags))
 
@@ -1489,7 +1565,9 @@ class Network:
     ) -> SecurityGroupRule:
         """Build a rule; ``resolve=False`` (revoking) names peers without checking they still exist or are peered."""
         number = parse_protocol(protocol, "ipProtocol")
-        port_range = parse_port_range(ports, number, "portRange")
+        port_range = parse_port_range(
+            ports, number, "portRange", code="InvalidPermission.Malformed", icmp_required=resolve
+        )
         peers = [p for p in (cidr, group, prefix_list) if p is not None]
         if len(peers) != 1:
             raise AwsError(
@@ -1580,6 +1658,13 @@ class Network:
         rules = sg.rules(egress)
         if rule_id is not None:
             match = next((r for r in rules if r.id == rule_id), None)
+            if match is None:
+                raise AwsError(
+                    "InvalidSecurityGroupRuleId.NotFound",
+                    f"The security group rule ID '{rule_id}' does not exist in the "
+                    f"{'egress' if egress else 'ingress'} rules of "
+                    f"{sg.id}.",
+                )
             shown = rule_id
         else:
             wanted = self._sg_rule(sg, egress, *args, resolve=False)
@@ -1805,7 +1890,7 @@ class Network:
             sg = self._get(ref, SecurityGroup)
             if sg.vpc is not vpc:
                 raise AwsError(
-                    "InvalidGroup.NotFound", f"The security group '{sg.id}' does not exist in VPC '{vpc.id}'."
+                    "InvalidParameter", f"Security group {sg.id} and VPC {vpc.id} belong to different networks."
                 )
             if sg not in resolved:
                 resolved.append(sg)
@@ -2418,7 +2503,8 @@ class Network:
         other = next((g for g in self.internet_gateways if g.vpc is the_vpc), None)
         if other is not None:
             raise AwsError(
-                "Resource.AlreadyAssociated", f"Network {the_vpc.id} already has internet gateway {other.id}."
+                "InvalidParameterValue",
+                f"Network {the_vpc.id} already has an internet gateway attached ({other.id}).",
             )
         igw.vpc = the_vpc
         self._refresh_routes()
@@ -2479,33 +2565,48 @@ class Network:
     ) -> NatGateway:
         """A NAT gateway with a requester-managed ENI in ``subnet`` (E6); a public one needs an unused EIP (I4).
 
+        As in AWS, a public NAT gateway whose EIP is already associated, or whose VPC has no internet gateway, is
+        created and then fails: ``state`` is ``"failed"`` with ``failure_code`` (``Resource.AlreadyAssociated``,
+        ``Gateway.NotAttached``) and ``failure_message``; it has no ENI and routes to it are blackholes.
+
         Raises
         ------
         AwsError
-            ``InvalidParameterValue`` (connectivity, missing EIP), ``InvalidParameterCombination`` (EIP on a
-            private NAT), ``Resource.AlreadyAssociated`` (EIP in use), ``Gateway.NotAttached`` (public NAT in a
-            VPC without an IGW).
+            ``InvalidParameterValue`` (connectivity, missing EIP, bad private IP), ``InvalidParameterCombination``
+            (EIP on a private NAT).
         """
         the_subnet = self._get(subnet, Subnet)
         if connectivity not in ("public", "private"):
             raise _invalid(f"Value ({connectivity!r}) for parameter connectivityType is invalid: public or private.")
         eip: ElasticIp | None = None
+        failure: tuple[str, str] | None = None
         if connectivity == "public":
             if allocation is None:
                 raise _invalid("A public NAT gateway needs an Elastic IP allocation.")
             eip = self._get(allocation, ElasticIp)
             if eip.is_associated:
-                raise AwsError("Resource.AlreadyAssociated", f"Elastic IP {eip.id} is already associated.")
-            if not any(g.vpc is the_subnet.vpc for g in self.internet_gateways):
-                raise AwsError(
-                    "Gateway.NotAttached", f"Network {the_subnet.vpc.id} has no internet gateway attached."
-                )
+                failure = ("Resource.AlreadyAssociated", f"Elastic IP address [{eip.id}] is already associated")
+            elif not any(g.vpc is the_subnet.vpc for g in self.internet_gateways):
+                failure = ("Gateway.NotAttached", f"Network {the_subnet.vpc.id} has no Internet gateway attached")
         elif allocation is not None:
             raise AwsError("InvalidParameterCombination", "A private NAT gateway takes no Elastic IP.")
         explicit = [private_ip] if private_ip is not None else []
         ipv4 = self._plan_addresses(the_subnet, 4, explicit, 0 if explicit else 1, "privateIpAddress")
         tag_map = _tags(name, tags)
         nat_id = self._new_id(NatGateway)
+        if failure is not None:
+            code, message = failure
+            return self._add(
+                NatGateway(
+                    id=nat_id,
+                    tags=tag_map,
+                    subnet=the_subnet,
+                    connectivity=connectivity,
+                    state="failed",
+                    failure_code=code,
+                    failure_message=message,
+                )
+            )
         eni = self._new_interface(
             the_subnet,
             groups=[],
@@ -2536,7 +2637,8 @@ class Network:
     def delete_nat_gateway(self, nat_gateway: NatGateway | str) -> None:
         """Delete a NAT gateway, its ENI and its EIP mapping; routes to it become blackholes (R6)."""
         nat = self._get(nat_gateway, NatGateway)
-        self._delete_interface(nat.network_interface)
+        if nat.network_interface is not None:
+            self._delete_interface(nat.network_interface)
         self._remove(nat)
         self._refresh_routes()
 
@@ -2557,17 +2659,12 @@ class Network:
         Raises
         ------
         AwsError
-            ``InvalidParameterValue`` (same VPC, overlapping CIDRs), ``VpcPeeringConnectionAlreadyExists``.
+            ``InvalidParameterValue`` (same VPC), ``VpcPeeringConnectionAlreadyExists``. Overlapping CIDRs do not
+            raise: as in AWS, the connection is created with status ``failed`` and a ``status_message``.
         """
         requester, accepter = self._get(vpc, Vpc), self._get(peer_vpc, Vpc)
         if requester is accepter:
             raise _invalid(f"A VPC cannot peer with itself ({requester.id}).")
-        for cidr in requester.cidrs:
-            clash = _overlaps(cidr, accepter.cidrs)
-            if clash is not None:
-                raise _invalid(
-                    f"{requester.id} ({cidr}) and {accepter.id} ({clash}) have overlapping CIDR blocks (I5)."
-                )
         for existing in self.vpc_peering_connections:
             if (
                 existing.joins(requester)
@@ -2578,7 +2675,8 @@ class Network:
                     "VpcPeeringConnectionAlreadyExists",
                     f"{existing.id} already peers {requester.id} and {accepter.id}.",
                 )
-        status = "active" if _bool(auto_accept, "autoAccept") else "pending-acceptance"
+        wanted = "active" if _bool(auto_accept, "autoAccept") else "pending-acceptance"
+        status, message = _peering_status(requester, accepter, wanted)
         pcx = self._add(
             VpcPeeringConnection(
                 tags=_tags(name, tags),
@@ -2586,6 +2684,7 @@ class Network:
                 requester_vpc=requester,
                 accepter_vpc=accepter,
                 status=status,
+                status_message=message,
             )
         )
         self._refresh_routes()
@@ -2593,10 +2692,11 @@ class Network:
 
     @_mutates
     def accept_vpc_peering_connection(self, peering: VpcPeeringConnection | str) -> None:
+        """Accept a pending peering; it fails instead when the VPCs' CIDRs overlap by now (I5)."""
         pcx = self._get(peering, VpcPeeringConnection)
         if pcx.status != "pending-acceptance":
             raise AwsError("InvalidStateTransition", f"{pcx.id} is {pcx.status}, not pending-acceptance.")
-        pcx.status = "active"
+        pcx.status, pcx.status_message = _peering_status(pcx.requester_vpc, pcx.accepter_vpc, "active")
         self._refresh_routes()
 
     @_mutates
@@ -2618,12 +2718,7 @@ class Network:
         tags: Mapping[str, str] | None = None,
     ) -> TransitGateway:
         """A transit gateway, with its default route table when either default is on."""
-        if (
-            isinstance(amazon_side_asn, bool)
-            or not isinstance(amazon_side_asn, int)
-            or not 1 <= amazon_side_asn <= 4294967294
-        ):
-            raise _invalid(f"Value ({amazon_side_asn!r}) for parameter amazonSideAsn is invalid.")
+        _check_private_asn(amazon_side_asn)
         tgw = self._add(
             TransitGateway(
                 tags=_tags(name, tags),
@@ -2865,6 +2960,7 @@ class Network:
     def create_vpn_gateway(
         self, *, amazon_side_asn: int = 64512, name: str | None = None, tags: Mapping[str, str] | None = None
     ) -> VpnGateway:
+        _check_private_asn(amazon_side_asn)
         return self._add(
             VpnGateway(tags=_tags(name, tags), id=self._new_id(VpnGateway), amazon_side_asn=amazon_side_asn)
         )
@@ -2909,6 +3005,7 @@ class Network:
     ) -> CustomerGateway:
         address = parse_address(ip_address, "ipAddress", version=4)
         assert isinstance(address, ipaddress.IPv4Address)
+        _check_range(bgp_asn, "bgpAsn", 1, 4294967294)
         return self._add(
             CustomerGateway(
                 tags=_tags(name, tags), id=self._new_id(CustomerGateway), ip_address=address, bgp_asn=bgp_asn

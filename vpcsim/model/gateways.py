@@ -48,28 +48,33 @@ class EgressOnlyInternetGateway(Resource):
 
 @attrs.define(eq=False, kw_only=True, repr=False)
 class NatGateway(Resource):
-    """A NAT gateway with its requester-managed ENI (E6); public ones carry an EIP (I4)."""
+    """A NAT gateway with its requester-managed ENI (E6); public ones carry an EIP (I4). A ``failed`` one has
+    neither, and says why in ``failure_code``/``failure_message``."""
 
     subnet: Subnet
     connectivity: str
-    network_interface: NetworkInterface
+    network_interface: NetworkInterface | None = None
     elastic_ip: ElasticIp | None = None
     state: str = "available"
+    failure_code: str | None = None
+    failure_message: str | None = None
 
     @property
     def vpc(self) -> Vpc:
         return self.subnet.vpc
 
     @property
-    def private_ip(self) -> ipaddress.IPv4Address:
-        return self.network_interface.private_ip
+    def private_ip(self) -> ipaddress.IPv4Address | None:
+        """Its address in the subnet; None when it failed."""
+        return self.network_interface.private_ip if self.network_interface else None
 
     @property
     def public_ip(self) -> ipaddress.IPv4Address | None:
         return self.elastic_ip.public_ip if self.elastic_ip else None
 
     def _repr_details(self) -> str:
-        return f"{self.connectivity} {self.private_ip} in {self.subnet.id}"
+        where = f"{self.private_ip} in {self.subnet.id}" if self.state == "available" else f"{self.state}"
+        return f"{self.connectivity} {where}"
 
 
 @attrs.define(eq=False, kw_only=True, repr=False)

@@ -16,11 +16,13 @@ __all__ = ["VpcPeeringConnection"]
 
 @attrs.define(eq=False, kw_only=True, repr=False)
 class VpcPeeringConnection(Resource):
-    """A peering between two VPCs; traffic flows only while ``status`` is ``active``."""
+    """A peering between two VPCs; traffic flows only while ``status`` is ``active`` (``failed`` for overlapping
+    CIDRs, with the reason in ``status_message``)."""
 
     requester_vpc: Vpc
     accepter_vpc: Vpc
     status: str = "pending-acceptance"
+    status_message: str = ""
 
     def peer_of(self, vpc: Vpc) -> Vpc:
         return self.accepter_vpc if vpc is self.requester_vpc else self.requester_vpc

@@ -35,10 +35,10 @@ class Quotas:
     # SPEC G7: 60 inbound and 60 outbound rules per SG (per address family), 5 SGs per ENI.
     rules_per_security_group: int = attrs.field(default=60, validator=_within(1, 1000))
     security_groups_per_interface: int = attrs.field(default=5, validator=_within(1, 16))
-    # SPEC N5: 20 rules per direction per address family, at most 40.
+    # SPEC N5: 20 rules per direction per address family, the "*" rule included (as AWS counts), at most 40.
     network_acl_rules: int = attrs.field(default=20, validator=_within(1, 40))
     ipv4_cidr_blocks_per_vpc: int = attrs.field(default=5, validator=_within(1, 50))
-    security_groups_per_vpc: int = attrs.field(default=2500, validator=_within(1, 10000))
+    security_groups_per_region: int = attrs.field(default=2500, validator=_within(1, 10000))
 
     def __attrs_post_init__(self) -> None:
         # SPEC G7 / AWS quotas: rules per SG times SGs per interface cannot exceed 1,000.
