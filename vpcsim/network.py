@@ -392,82 +392,102 @@ class Network:
     # Collections, in creation order.
     @property
     def vpcs(self) -> list[Vpc]:
+        """VPCs, in creation order."""
         return self._all(Vpc)
 
     @property
     def subnets(self) -> list[Subnet]:
+        """Subnets, in creation order."""
         return self._all(Subnet)
 
     @property
     def route_tables(self) -> list[RouteTable]:
+        """Route tables, in creation order."""
         return self._all(RouteTable)
 
     @property
     def network_acls(self) -> list[NetworkAcl]:
+        """Network ACLs, in creation order."""
         return self._all(NetworkAcl)
 
     @property
     def security_groups(self) -> list[SecurityGroup]:
+        """Security groups, in creation order."""
         return self._all(SecurityGroup)
 
     @property
     def network_interfaces(self) -> list[NetworkInterface]:
+        """Network interfaces (requester-managed ones included), in creation order."""
         return self._all(NetworkInterface)
 
     @property
     def instances(self) -> list[Instance]:
+        """Instances (running and stopped), in creation order."""
         return self._all(Instance)
 
     @property
     def elastic_ips(self) -> list[ElasticIp]:
+        """Elastic IPs, in creation order."""
         return self._all(ElasticIp)
 
     @property
     def internet_gateways(self) -> list[InternetGateway]:
+        """Internet gateways, in creation order."""
         return self._all(InternetGateway)
 
     @property
     def egress_only_internet_gateways(self) -> list[EgressOnlyInternetGateway]:
+        """Egress-only internet gateways, in creation order."""
         return self._all(EgressOnlyInternetGateway)
 
     @property
     def nat_gateways(self) -> list[NatGateway]:
+        """NAT gateways, in creation order."""
         return self._all(NatGateway)
 
     @property
     def vpc_peering_connections(self) -> list[VpcPeeringConnection]:
+        """VPC peering connections, in creation order."""
         return self._all(VpcPeeringConnection)
 
     @property
     def transit_gateways(self) -> list[TransitGateway]:
+        """Transit gateways, in creation order."""
         return self._all(TransitGateway)
 
     @property
     def transit_gateway_attachments(self) -> list[TransitGatewayAttachment]:
+        """Transit gateway attachments, in creation order."""
         return self._all(TransitGatewayAttachment)
 
     @property
     def transit_gateway_route_tables(self) -> list[TransitGatewayRouteTable]:
+        """Transit gateway route tables, in creation order."""
         return self._all(TransitGatewayRouteTable)
 
     @property
     def managed_prefix_lists(self) -> list[ManagedPrefixList]:
+        """Managed prefix lists (AWS-managed ones included), in creation order."""
         return self._all(ManagedPrefixList)
 
     @property
     def vpn_gateways(self) -> list[VpnGateway]:
+        """Virtual private gateways, in creation order."""
         return self._all(VpnGateway)
 
     @property
     def customer_gateways(self) -> list[CustomerGateway]:
+        """Customer gateways, in creation order."""
         return self._all(CustomerGateway)
 
     @property
     def vpn_connections(self) -> list[VpnConnection]:
+        """Site-to-site VPN connections, in creation order."""
         return self._all(VpnConnection)
 
     @property
     def vpc_endpoints(self) -> list[VpcEndpoint]:
+        """Gateway VPC endpoints, in creation order."""
         return self._all(VpcEndpoint)
 
     # ------------------------------------------------------------------ copies and views
@@ -767,6 +787,7 @@ class Network:
     def modify_vpc_attribute(
         self, vpc: Vpc | str, *, enable_dns_support: bool | None = None, enable_dns_hostnames: bool | None = None
     ) -> None:
+        """Change the VPC's DNS support and DNS hostnames settings."""
         the_vpc = self._get(vpc, Vpc)
         support = (
             the_vpc.enable_dns_support
@@ -867,6 +888,7 @@ class Network:
         map_public_ip_on_launch: bool | None = None,
         assign_ipv6_address_on_creation: bool | None = None,
     ) -> None:
+        """Change ``map_public_ip_on_launch`` (P1) or ``assign_ipv6_address_on_creation``."""
         the_subnet = self._get(subnet, Subnet)
         public = the_subnet.map_public_ip_on_launch
         if map_public_ip_on_launch is not None:
@@ -1262,6 +1284,7 @@ class Network:
 
     @_mutates
     def disable_vgw_route_propagation(self, route_table: RouteTable | str, vpn_gateway: VpnGateway | str) -> None:
+        """Stop propagating a VGW's VPN routes into a route table."""
         table = self._get(route_table, RouteTable)
         vgw = self._get(vpn_gateway, VpnGateway)
         if vgw.id not in table.propagating_vgws:
@@ -1347,6 +1370,7 @@ class Network:
 
     @_mutates
     def delete_network_acl(self, network_acl: NetworkAcl | str) -> None:
+        """Delete a custom NACL; the default cannot go, nor one a subnet uses (``DependencyViolation``)."""
         acl = self._get(network_acl, NetworkAcl)
         if acl.is_default:
             raise _invalid(f"Cannot delete the default network ACL {acl.id}.")
@@ -1445,6 +1469,7 @@ class Network:
         ports: int | tuple[int, int] | None = None,
         icmp_type_code: tuple[int, int] | None = None,
     ) -> NetworkAclEntry:
+        """Replace a numbered entry in place; ``InvalidNetworkAclEntry.NotFound`` when it does not exist."""
         acl = self._get(network_acl, NetworkAcl)
         entry = self._nacl_entry(acl, rule_number, egress, protocol, action, cidr, ports, icmp_type_code)
         old = acl.find_entry(entry.rule_number, entry.egress)
@@ -1459,6 +1484,7 @@ class Network:
 
     @_mutates
     def delete_network_acl_entry(self, network_acl: NetworkAcl | str, *, rule_number: int, egress: bool) -> None:
+        """Delete a numbered entry of one direction (``InvalidNetworkAclEntry.NotFound``)."""
         acl = self._get(network_acl, NetworkAcl)
         old = acl.find_entry(rule_number, egress)
         if old is None:
@@ -1837,6 +1863,7 @@ class Network:
 
     @_mutates
     def delete_managed_prefix_list(self, prefix_list: ManagedPrefixList | str) -> None:
+        """Delete a prefix list; ``DependencyViolation`` while SG rules or routes use it."""
         pl = self._get(prefix_list, ManagedPrefixList)
         if pl.owner_id == "AWS":
             raise AwsError("OperationNotPermitted", f"{pl.id} is managed by AWS and cannot be deleted.")
@@ -2209,6 +2236,7 @@ class Network:
     def unassign_ipv6_addresses(
         self, network_interface: NetworkInterface | str, ipv6_addresses: Sequence[str]
     ) -> None:
+        """Remove IPv6 addresses from an ENI."""
         self._unassign(self._get(network_interface, NetworkInterface), 6, ipv6_addresses)
 
     # ------------------------------------------------------------------ instances
@@ -2385,6 +2413,7 @@ class Network:
 
     @_mutates
     def release_address(self, elastic_ip: ElasticIp | str) -> None:
+        """Release an Elastic IP; ``InvalidIPAddress.InUse`` while it is associated."""
         eip = self._get(elastic_ip, ElasticIp)
         if eip.is_associated:
             raise AwsError("InvalidIPAddress.InUse", f"Address {eip.public_ip} ({eip.id}) is in use.")
@@ -2489,6 +2518,7 @@ class Network:
     def create_internet_gateway(
         self, *, name: str | None = None, tags: Mapping[str, str] | None = None
     ) -> InternetGateway:
+        """A detached internet gateway; attach it with :meth:`attach_internet_gateway`."""
         return self._add(InternetGateway(tags=_tags(name, tags), id=self._new_id(InternetGateway)))
 
     @_mutates
@@ -2529,6 +2559,7 @@ class Network:
 
     @_mutates
     def delete_internet_gateway(self, internet_gateway: InternetGateway | str) -> None:
+        """Delete a detached internet gateway; ``DependencyViolation`` while attached."""
         igw = self._get(internet_gateway, InternetGateway)
         if igw.vpc is not None:
             raise AwsError("DependencyViolation", f"The internetGateway '{igw.id}' is attached to {igw.vpc.id}.")
@@ -2547,6 +2578,7 @@ class Network:
 
     @_mutates
     def delete_egress_only_internet_gateway(self, gateway: EgressOnlyInternetGateway | str) -> None:
+        """Delete an egress-only IGW; routes to it become blackholes (R6)."""
         self._remove(self._get(gateway, EgressOnlyInternetGateway))
         self._refresh_routes()
 
@@ -2741,6 +2773,7 @@ class Network:
 
     @_mutates
     def delete_transit_gateway(self, transit_gateway: TransitGateway | str) -> None:
+        """Delete a transit gateway and its route tables; ``IncorrectState`` while attachments remain."""
         tgw = self._get(transit_gateway, TransitGateway)
         users = [a.id for a in self.transit_gateway_attachments if a.transit_gateway is tgw]
         if users:
@@ -2835,6 +2868,7 @@ class Network:
 
     @_mutates
     def delete_transit_gateway_vpc_attachment(self, attachment: TransitGatewayAttachment | str) -> None:
+        """Detach a VPC from its TGW: its ENIs go, routes to it become blackholes."""
         the_attachment = self._get(attachment, TransitGatewayAttachment)
         if the_attachment.resource_type != "vpc":
             raise _invalid(f"{the_attachment.id} is a {the_attachment.resource_type} attachment.")
@@ -2845,6 +2879,7 @@ class Network:
     def create_transit_gateway_route_table(
         self, transit_gateway: TransitGateway | str, *, name: str | None = None, tags: Mapping[str, str] | None = None
     ) -> TransitGatewayRouteTable:
+        """An empty TGW route table; attachments associate with and propagate to it."""
         tgw = self._get(transit_gateway, TransitGateway)
         return self._add(
             TransitGatewayRouteTable(
@@ -2854,6 +2889,7 @@ class Network:
 
     @_mutates
     def delete_transit_gateway_route_table(self, route_table: TransitGatewayRouteTable | str) -> None:
+        """Delete a TGW route table; ``IncorrectState`` while associated or propagated to."""
         table = self._get(route_table, TransitGatewayRouteTable)
         users = [a.id for a in self.transit_gateway_attachments if a.association is table]
         if users or table.propagations:
@@ -2891,6 +2927,7 @@ class Network:
     def disassociate_transit_gateway_route_table(
         self, route_table: TransitGatewayRouteTable | str, attachment: TransitGatewayAttachment | str
     ) -> None:
+        """Remove an attachment's association: it then has no table to look up."""
         table, the_attachment = self._tgw_pair(route_table, attachment)
         if the_attachment.association is not table:
             raise AwsError("InvalidAssociation.NotFound", f"{the_attachment.id} is not associated with {table.id}.")
@@ -2900,6 +2937,7 @@ class Network:
     def enable_transit_gateway_route_table_propagation(
         self, route_table: TransitGatewayRouteTable | str, attachment: TransitGatewayAttachment | str
     ) -> None:
+        """Propagate an attachment's CIDRs (VPC blocks or VPN routes) into a TGW table."""
         table, the_attachment = self._tgw_pair(route_table, attachment)
         if the_attachment.id in table.propagations:
             raise AwsError(
@@ -2913,6 +2951,7 @@ class Network:
     def disable_transit_gateway_route_table_propagation(
         self, route_table: TransitGatewayRouteTable | str, attachment: TransitGatewayAttachment | str
     ) -> None:
+        """Stop an attachment propagating its CIDRs into a TGW route table."""
         table, the_attachment = self._tgw_pair(route_table, attachment)
         if the_attachment.id not in table.propagations:
             raise AwsError("InvalidRouteTableId.NotFound", f"{the_attachment.id} does not propagate to {table.id}.")
@@ -2946,6 +2985,7 @@ class Network:
 
     @_mutates
     def delete_transit_gateway_route(self, route_table: TransitGatewayRouteTable | str, destination: str) -> None:
+        """Delete a static TGW route (``InvalidRoute.NotFound``)."""
         table = self._get(route_table, TransitGatewayRouteTable)
         cidr = parse_network(destination, "destinationCidrBlock")
         route = next((r for r in table.static_routes if r.destination == cidr), None)
@@ -2960,6 +3000,7 @@ class Network:
     def create_vpn_gateway(
         self, *, amazon_side_asn: int = 64512, name: str | None = None, tags: Mapping[str, str] | None = None
     ) -> VpnGateway:
+        """A detached virtual private gateway with a private Amazon-side ASN."""
         _check_private_asn(amazon_side_asn)
         return self._add(
             VpnGateway(tags=_tags(name, tags), id=self._new_id(VpnGateway), amazon_side_asn=amazon_side_asn)
@@ -2967,6 +3008,7 @@ class Network:
 
     @_mutates
     def attach_vpn_gateway(self, vpn_gateway: VpnGateway | str, vpc: Vpc | str) -> None:
+        """Attach a virtual private gateway to a VPC: one VGW per VPC (``InvalidVpcState``), one VPC per VGW."""
         vgw = self._get(vpn_gateway, VpnGateway)
         the_vpc = self._get(vpc, Vpc)
         if vgw.vpc is not None:
@@ -2980,6 +3022,7 @@ class Network:
 
     @_mutates
     def detach_vpn_gateway(self, vpn_gateway: VpnGateway | str, vpc: Vpc | str) -> None:
+        """Detach a VGW from its VPC (``InvalidVpnGatewayAttachment.NotFound`` when not attached there)."""
         vgw = self._get(vpn_gateway, VpnGateway)
         the_vpc = self._get(vpc, Vpc)
         if vgw.vpc is not the_vpc:
@@ -2990,6 +3033,7 @@ class Network:
 
     @_mutates
     def delete_vpn_gateway(self, vpn_gateway: VpnGateway | str) -> None:
+        """Delete a detached VGW without VPN connections (``IncorrectState`` otherwise)."""
         vgw = self._get(vpn_gateway, VpnGateway)
         if vgw.vpc is not None or any(c.vpn_gateway_id == vgw.id for c in self.vpn_connections):
             raise AwsError("IncorrectState", f"{vgw.id} is attached or has VPN connections.")
@@ -3003,6 +3047,7 @@ class Network:
     def create_customer_gateway(
         self, ip_address: str, *, bgp_asn: int = 65000, name: str | None = None, tags: Mapping[str, str] | None = None
     ) -> CustomerGateway:
+        """The on-premises end of a site-to-site VPN: its public IPv4 and BGP ASN (1..4294967294)."""
         address = parse_address(ip_address, "ipAddress", version=4)
         assert isinstance(address, ipaddress.IPv4Address)
         _check_range(bgp_asn, "bgpAsn", 1, 4294967294)
@@ -3014,6 +3059,7 @@ class Network:
 
     @_mutates
     def delete_customer_gateway(self, customer_gateway: CustomerGateway | str) -> None:
+        """Delete a customer gateway; ``IncorrectState`` while a VPN connection uses it."""
         cgw = self._get(customer_gateway, CustomerGateway)
         if any(c.customer_gateway is cgw for c in self.vpn_connections):
             raise AwsError("IncorrectState", f"{cgw.id} is used by a VPN connection.")
@@ -3065,6 +3111,7 @@ class Network:
 
     @_mutates
     def create_vpn_connection_route(self, vpn_connection: VpnConnection | str, destination: str) -> None:
+        """Add an on-premises CIDR to a VPN; it propagates to tables that propagate the VPN."""
         vpn = self._get(vpn_connection, VpnConnection)
         cidr = parse_network(destination, "destinationCidrBlock")
         if cidr in vpn.routes:
@@ -3074,6 +3121,7 @@ class Network:
 
     @_mutates
     def delete_vpn_connection_route(self, vpn_connection: VpnConnection | str, destination: str) -> None:
+        """Remove an on-premises CIDR from a VPN (``InvalidRoute.NotFound``)."""
         vpn = self._get(vpn_connection, VpnConnection)
         cidr = parse_network(destination, "destinationCidrBlock")
         if cidr not in vpn.routes:
@@ -3083,6 +3131,7 @@ class Network:
 
     @_mutates
     def delete_vpn_connection(self, vpn_connection: VpnConnection | str) -> None:
+        """Delete a VPN connection (and its TGW attachment); its propagated routes go."""
         vpn = self._get(vpn_connection, VpnConnection)
         for attachment in self.transit_gateway_attachments:
             if attachment.resource_id == vpn.id:
@@ -3178,6 +3227,7 @@ class Network:
         add_route_tables: Iterable[RouteTable | str] = (),
         remove_route_tables: Iterable[RouteTable | str] = (),
     ) -> None:
+        """Add or remove the route tables of a gateway endpoint (their prefix-list routes follow)."""
         the_endpoint = self._get(endpoint, VpcEndpoint)
         adding = self._endpoint_tables(the_endpoint.vpc, add_route_tables)
         removing = self._endpoint_tables(the_endpoint.vpc, remove_route_tables)
@@ -3194,6 +3244,7 @@ class Network:
 
     @_mutates
     def delete_vpc_endpoint(self, endpoint: VpcEndpoint | str) -> None:
+        """Delete a gateway endpoint and the routes it put in its route tables."""
         the_endpoint = self._get(endpoint, VpcEndpoint)
         for table in self.route_tables:
             table.routes = [r for r in table.routes if r.target != the_endpoint.id]
