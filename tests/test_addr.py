@@ -50,18 +50,38 @@ def test_parse_network_malformed_cidr_names_the_value() -> None:
     assert "not a valid CIDR block" in e.value.message
 
 
-@pytest.mark.parametrize("text", ["10.0.0.1/16", "10.0.1.0/16", "192.168.1.1/24", "2001:db8::1/32"])
-def test_parse_network_refuses_host_bits(text: str) -> None:
-    # AWS requires a canonical block: host bits zero.
-    with pytest.raises(vpcsim.AwsError) as e:
-        parse_network(text)
-    assert e.value.code == "InvalidParameterValue"
-    assert repr(text) in e.value.message
-    assert "Host bits must be zero" in e.value.message
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("10.0.0.1/16", ipaddress.IPv4Network("10.0.0.0/16")),
+        ("10.0.1.0/16", ipaddress.IPv4Network("10.0.0.0/16")),
+        ("192.168.1.1/24", ipaddress.IPv4Network("192.168.1.0/24")),
+        ("100.68.0.18/18", ipaddress.IPv4Network("100.68.0.0/18")),
+        ("10.0.1.7/0", ipaddress.IPv4Network("0.0.0.0/0")),
+        ("2001:db8::1/32", ipaddress.IPv6Network("2001:db8::/32")),
+    ],
+)
+def test_parse_network_drops_host_bits(text: str, expected: object) -> None:
+    # AWS accepts a block with host bits set and keeps its network address (100.68.0.18/18 -> 100.68.0.0/18).
+    assert parse_network(text) == expected
+    assert type(parse_network(text)) is type(expected)
 
 
 @pytest.mark.parametrize(
-    "value", ["10.0.0.0", "10.0.0.0/33", "10.0.0.0/", "/16", "", "banana/8", "2001:db8::/129", 167772160, None]
+    "value",
+    [
+        "10.0.0.300/16",
+        "10.0.0.0",
+        "10.0.0.0/33",
+        "10.0.0.0/",
+        "/16",
+        "",
+        "banana",
+        "banana/8",
+        "2001:db8::/129",
+        167772160,
+        None,
+    ],
 )
 def test_parse_network_refuses_non_cidrs(value: object) -> None:
     with pytest.raises(vpcsim.AwsError) as e:
@@ -245,3 +265,39 @@ def test_icmp_type_or_code_out_of_range_is_refused(protocol: int, type_code: obj
 def test_protocols_without_ports_carry_none(protocol: int) -> None:
     assert parse_port_range(None, protocol) is None
     assert parse_port_range(70000, protocol) is None
+
+
+# ---------------------------------------------------------------------- parse_port_range: security group options
+
+
+@pytest.mark.parametrize(
+    ("protocol", "ports", "named"), [(TCP, 70000, "70000"), (UDP, -1, "-1"), (ICMP, (300, 0), "300")]
+)
+def test_out_of_range_uses_the_code_given(protocol: int, ports: object, named: str) -> None:
+    # Security groups report a port or ICMP type/code out of range as InvalidPermission.Malformed.
+    with pytest.raises(vpcsim.AwsError) as e:
+        parse_port_range(ports, protocol, code="InvalidPermission.Malformed")
+    assert e.value.code == "InvalidPermission.Malformed"
+    assert named in e.value.message
+
+
+@pytest.mark.parametrize(("protocol", "ports"), [(TCP, None), (TCP, (443, 80))])
+def test_missing_or_reversed_ports_stay_invalid_parameter_value_whatever_the_code(
+    protocol: int, ports: object
+) -> None:
+    with pytest.raises(vpcsim.AwsError) as e:
+        parse_port_range(ports, protocol, code="InvalidPermission.Malformed")
+    assert e.value.code == "InvalidParameterValue"
+    assert repr(ports) in e.value.message
+
+
+def test_icmp_required_refuses_icmp_without_type_and_code() -> None:
+    with pytest.raises(vpcsim.AwsError) as e:
+        parse_port_range(None, ICMP, icmp_required=True)
+    assert e.value.code == "InvalidParameterValue"
+    assert "Must specify both from and to ports with ICMP." in e.value.message
+    assert parse_port_range((8, 0), ICMP, icmp_required=True) == (8, 0)
+
+
+def test_icmp_required_lets_icmpv6_without_type_and_code_mean_any() -> None:
+    assert parse_port_range(None, ICMPV6, icmp_required=True) == (-1, -1)

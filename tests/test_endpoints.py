@@ -161,11 +161,17 @@ def test_delete_route_cannot_remove_an_endpoint_route(
         net.delete_route(tables[0], s3.prefix_list_id)
 
 
+@pytest.mark.parametrize("destination", ["prefix-list", "0.0.0.0/0", "52.216.0.0/15"])
 def test_create_route_cannot_target_an_endpoint(
-    net: vpcsim.Network, tables: list[vpcsim.RouteTable], s3: vpcsim.VpcEndpoint
+    net: vpcsim.Network, tables: list[vpcsim.RouteTable], s3: vpcsim.VpcEndpoint, destination: str
 ) -> None:
-    with refused(net, "InvalidParameterValue", s3.id):
-        net.create_route(tables[2], s3.prefix_list_id, s3)
+    # AWS: RouteNotSupported; a gateway endpoint's routes come from the endpoint itself.
+    where = s3.prefix_list_id if destination == "prefix-list" else destination
+    with refused(net, "RouteNotSupported", s3.id):
+        net.create_route(tables[2], where, s3)
+    with refused(net, "RouteNotSupported", s3.id):
+        net.create_route(tables[2], where, s3.id)
+    assert endpoint_routes(tables[2]) == []
 
 
 def test_replace_route_cannot_repoint_an_endpoint_route(

@@ -169,3 +169,25 @@ def test_graph_size_grows_linearly_with_instances() -> None:
     assert edges[100] <= 10 * edges[10] + 50
     assert edges[100] - edges[0] == 10 * (edges[10] - edges[0])  # the same edges for every instance
     assert (edges[10] - edges[0]) / 10 <= 4
+
+
+def test_nat_gateway_nodes_carry_their_state(lab: Lab) -> None:
+    # A NAT gateway AWS created and failed (here: its EIP is taken) is a node with state "failed" and no ENI.
+    taken = lab.nat.elastic_ip
+    failed = lab.net.create_nat_gateway(lab.public, allocation=taken, name="failed-nat")
+    lab.net.create_route(lab.vpc.main_route_table, "0.0.0.0/0", failed)
+    graph = lab.net.graph
+
+    assert graph.nodes[lab.nat.id]["state"] == "available"
+    node = graph.nodes[failed.id]
+    node_ids = (lab.nat.id, failed.id)
+    assert (node["kind"], node["state"], node["name"]) == ("nat-gateway", "failed", "failed-nat")
+    interfaces = {n: [v for _, v, d in graph.out_edges(n, data=True) if d["kind"] == "interface"] for n in node_ids}
+    assert interfaces == {lab.nat.id: [lab.nat.network_interface.id], failed.id: []}
+    assert list(graph.out_edges(failed.id)) == []
+    [(_, target, data)] = [
+        (u, v, d)
+        for u, v, d in route_edges(graph)
+        if u == lab.vpc.main_route_table.id and d["destination"] == "0.0.0.0/0"
+    ]
+    assert (target, data["state"]) == (failed.id, "blackhole")

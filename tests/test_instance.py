@@ -65,6 +65,17 @@ def test_launch_with_security_groups(lab: Lab) -> None:
     assert instance.security_groups == [web, ssh]
 
 
+def test_launch_with_a_security_group_of_another_vpc_is_refused(lab: Lab) -> None:
+    # SPEC E4, G2. AWS: InvalidParameter, the group and the subnet "belong to different networks".
+    foreign = lab.net.create_security_group(lab.net.create_vpc("10.1.0.0/16"), "foreign")
+    web = lab.net.create_security_group(lab.vpc, "web")
+    for groups in ([foreign], [web, foreign.id]):
+        message = refused(lab.net, "InvalidParameter", lab.net.run_instance, lab.subnet, security_groups=groups)
+        assert foreign.id in message
+        assert lab.vpc.id in message
+    assert lab.net.instances == []
+
+
 @pytest.mark.parametrize(
     ("map_public_ip_on_launch", "associate_public_ip", "expected"),
     [(True, None, True), (False, None, False), (True, False, False), (False, True, True), (True, True, True)],

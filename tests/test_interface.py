@@ -64,13 +64,37 @@ def test_create_with_explicit_address_and_groups(lab: Lab) -> None:
 
 
 def test_create_with_a_security_group_of_another_vpc_is_refused(lab: Lab) -> None:
-    # SPEC E4, G2: an ENI's SGs belong to its VPC.
+    # SPEC E4, G2: an ENI's SGs belong to its VPC. AWS: InvalidParameter, "... belong to different networks".
     other_vpc = lab.net.create_vpc("10.1.0.0/16")
     foreign = lab.net.create_security_group(other_vpc, "foreign")
+    for groups in ([foreign], [lab.sg, foreign.id]):
+        message = refused(
+            lab.net, "InvalidParameter", lab.net.create_network_interface, lab.subnet, security_groups=groups
+        )
+        assert foreign.id in message
+        assert lab.vpc.id in message
+        assert "belong to different networks" in message
+
+
+def test_modify_with_a_security_group_of_another_vpc_is_refused(lab: Lab) -> None:
+    foreign = lab.net.create_security_group(lab.net.create_vpc("10.1.0.0/16"), "foreign")
+    eni = lab.net.create_network_interface(lab.subnet, security_groups=[lab.sg])
     message = refused(
-        lab.net, "InvalidGroup.NotFound", lab.net.create_network_interface, lab.subnet, security_groups=[foreign]
+        lab.net, "InvalidParameter", lab.net.modify_network_interface_attribute, eni, security_groups=[foreign]
     )
     assert foreign.id in message
+    assert eni.security_groups == [lab.sg]
+
+
+def test_an_unknown_security_group_is_still_not_found(lab: Lab) -> None:
+    message = refused(
+        lab.net,
+        "InvalidGroup.NotFound",
+        lab.net.create_network_interface,
+        lab.subnet,
+        security_groups=["sg-0123456789abcdef0"],
+    )
+    assert "sg-0123456789abcdef0" in message
 
 
 def test_five_security_groups_per_eni_and_no_more(lab: Lab) -> None:

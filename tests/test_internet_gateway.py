@@ -58,11 +58,25 @@ def test_an_internet_gateway_attaches_to_one_vpc_only(
 
 
 def test_a_vpc_takes_one_internet_gateway(net: vpcsim.Network, vpc: vpcsim.Vpc, igw: vpcsim.InternetGateway) -> None:
+    # AWS: InvalidParameterValue, "Network vpc-... already has an internet gateway attached (igw-...)".
     second = net.create_internet_gateway(name="second")
 
-    with refused(net, "Resource.AlreadyAssociated", vpc.id, igw.id):
+    with refused(net, "InvalidParameterValue", vpc.id, igw.id) as e:
         net.attach_internet_gateway(second, vpc)
+    assert f"Network {vpc.id} already has an internet gateway attached ({igw.id})" in e.message
     assert second.vpc is None
+    assert igw.vpc is vpc
+
+
+def test_an_internet_gateway_attached_elsewhere_is_already_associated_even_for_a_vpc_with_one(
+    net: vpcsim.Network, vpc: vpcsim.Vpc, igw: vpcsim.InternetGateway
+) -> None:
+    other = net.create_vpc("10.1.0.0/16", name="other")
+    other_igw = net.create_internet_gateway()
+    net.attach_internet_gateway(other_igw, other)
+
+    with refused(net, "Resource.AlreadyAssociated", other_igw.id, other.id):
+        net.attach_internet_gateway(other_igw, vpc)
 
 
 def test_attach_unknown_internet_gateway_is_not_found(net: vpcsim.Network, vpc: vpcsim.Vpc) -> None:
@@ -159,10 +173,32 @@ def test_delete_an_attached_internet_gateway_is_refused(
 
 
 def test_route_to_an_unattached_internet_gateway_is_refused(net: vpcsim.Network, vpc: vpcsim.Vpc) -> None:
+    # AWS: InvalidParameterValue, "route table rtb-... and network gateway igw-... belong to different networks".
     igw = net.create_internet_gateway()
+    table = vpc.main_route_table
+
+    with refused(net, "InvalidParameterValue", table.id, igw.id) as e:
+        net.create_route(table, "0.0.0.0/0", igw)
+    assert f"route table {table.id} and network gateway {igw.id} belong to different networks" in e.message
+
+
+def test_route_to_an_internet_gateway_of_another_vpc_is_refused(
+    net: vpcsim.Network, vpc: vpcsim.Vpc, igw: vpcsim.InternetGateway
+) -> None:
+    other = net.create_vpc("10.1.0.0/16")
+
+    with refused(net, "InvalidParameterValue", other.main_route_table.id, igw.id, "belong to different networks"):
+        net.create_route(other.main_route_table, "0.0.0.0/0", igw)
+
+
+def test_edge_association_with_an_unattached_internet_gateway_is_still_not_attached(
+    net: vpcsim.Network, vpc: vpcsim.Vpc
+) -> None:
+    igw = net.create_internet_gateway()
+    table = net.create_route_table(vpc)
 
     with refused(net, "Gateway.NotAttached", igw.id, vpc.id):
-        net.create_route(vpc.main_route_table, "0.0.0.0/0", igw)
+        net.associate_route_table(table, igw)
 
 
 def test_routes_to_a_detached_internet_gateway_blackhole_and_recover_on_reattach(

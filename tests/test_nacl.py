@@ -247,13 +247,38 @@ def test_icmp_with_an_ipv6_cidr_is_refused(net: vpcsim.Network, acl: vpcsim.Netw
     assert "::/0" in e.value.message
 
 
-def test_icmpv6_with_an_ipv4_cidr_is_accepted(net: vpcsim.Network, acl: vpcsim.NetworkAcl) -> None:
+@pytest.mark.parametrize("type_code", [(128, 0), None])
+def test_icmpv6_with_an_ipv4_cidr_is_accepted_for_any_type_and_code(
+    net: vpcsim.Network, acl: vpcsim.NetworkAcl, type_code: tuple[int, int] | None
+) -> None:
     # SPEC N5. CreateNetworkAclEntry, Protocol: "If you specify protocol "58" (ICMPv6) and specify an IPv4 CIDR
     # block, traffic for all ICMP types and codes allowed, regardless of any that you specify."
     entry = net.create_network_acl_entry(
-        acl, rule_number=100, egress=False, protocol=58, action="allow", cidr="0.0.0.0/0", icmp_type_code=(128, 0)
+        acl, rule_number=100, egress=False, protocol=58, action="allow", cidr="0.0.0.0/0", icmp_type_code=type_code
     )
+    assert (entry.protocol, entry.icmp_type_code, entry.port_range) == (58, (-1, -1), None)
     assert acl.rules(egress=False) == [entry]
+
+
+@pytest.mark.parametrize(
+    ("protocol", "cidr"), [("icmp", "0.0.0.0/0"), (1, "10.0.0.0/8"), ("icmpv6", "::/0"), (58, "2001:db8::/32")]
+)
+def test_icmp_entry_without_type_and_code_is_missing_a_parameter(
+    net: vpcsim.Network, acl: vpcsim.NetworkAcl, protocol: str | int, cidr: str
+) -> None:
+    # AWS: "The request must contain the parameter icmpTypeCode.type" (MissingParameter).
+    with refused(net, "MissingParameter", "icmpTypeCode.type"):
+        net.create_network_acl_entry(acl, rule_number=100, egress=False, protocol=protocol, action="allow", cidr=cidr)
+
+
+def test_replace_with_an_icmp_entry_without_type_and_code_is_missing_a_parameter(
+    net: vpcsim.Network, acl: vpcsim.NetworkAcl
+) -> None:
+    _allow(net, acl, 100)
+    with refused(net, "MissingParameter", "icmpTypeCode.type"):
+        net.replace_network_acl_entry(
+            acl, rule_number=100, egress=False, protocol="icmp", action="allow", cidr="0.0.0.0/0"
+        )
 
 
 @pytest.mark.parametrize("action", ["permit", "ALLOWED", "", None])
@@ -282,11 +307,24 @@ def test_unknown_protocol_is_refused_naming_the_value(
     assert repr(protocol) in e.value.message
 
 
-@pytest.mark.parametrize("cidr", ["10.0.0.1/8", "10.0.0.0/33", "10.0.0.0", "any"])
+@pytest.mark.parametrize("cidr", ["10.0.0.300/8", "10.0.0.0/33", "10.0.0.0", "any"])
 def test_bad_cidr_is_refused_naming_the_value(net: vpcsim.Network, acl: vpcsim.NetworkAcl, cidr: str) -> None:
     with refused(net, "InvalidParameterValue") as e:
         _allow(net, acl, 100, cidr=cidr)
     assert repr(cidr) in e.value.message
+
+
+@pytest.mark.parametrize(("cidr", "expected"), [("10.0.0.1/8", "10.0.0.0/8"), ("2001:db8::1/32", "2001:db8::/32")])
+def test_cidr_with_host_bits_is_normalised(
+    net: vpcsim.Network, acl: vpcsim.NetworkAcl, cidr: str, expected: str
+) -> None:
+    # AWS keeps the network address of a CIDR given with host bits set.
+    entry = _allow(net, acl, 100, cidr=cidr)
+    assert entry.cidr == ipaddress.ip_network(expected)
+    replaced = net.replace_network_acl_entry(
+        acl, rule_number=100, egress=False, protocol=-1, action="deny", cidr="192.0.2.77/24"
+    )
+    assert replaced.cidr == ipaddress.ip_network("192.0.2.0/24")
 
 
 def test_entry_on_an_unknown_nacl(net: vpcsim.Network) -> None:
@@ -323,51 +361,66 @@ def test_default_nacl_rule_100_is_taken(net: vpcsim.Network, vpc: vpcsim.Vpc) ->
         _allow(net, vpc.default_network_acl, 100)
 
 
-def test_twenty_ipv4_entries_per_direction_the_twenty_first_is_refused(
+def test_nineteen_ipv4_entries_per_direction_the_twentieth_is_refused(
     net: vpcsim.Network, acl: vpcsim.NetworkAcl
 ) -> None:
-    # SPEC N5
-    for number in range(1, 21):
+    # SPEC N5: AWS's 20 rules per direction include the "*" rule, so 19 entries fit.
+    for number in range(1, 20):
         _allow(net, acl, number)
-    with refused(net, "NetworkAclEntryLimitExceeded") as e:
-        _allow(net, acl, 21)
-    assert acl.id in e.value.message
+    assert len(acl.rules(egress=False)) == 19
+    with refused(net, "NetworkAclEntryLimitExceeded", acl.id, "19") as e:
+        _allow(net, acl, 20)
+    assert "ingress IPv4" in e.message
 
 
 def test_ipv6_entries_and_the_other_direction_are_counted_separately(
     net: vpcsim.Network, acl: vpcsim.NetworkAcl
 ) -> None:
     # SPEC N5: per direction per address family
-    for number in range(1, 21):
+    for number in range(1, 20):
         _allow(net, acl, number)
-    for number in range(101, 121):
+    for number in range(101, 120):
         _allow(net, acl, number, cidr=f"2001:db8:{number:x}::/48")
-    for number in range(1, 21):
+    for number in range(1, 20):
         _allow(net, acl, number, egress=True)
-    assert len(acl.rules(egress=False)) == 40
-    assert len(acl.rules(egress=True)) == 20
-    with refused(net, "NetworkAclEntryLimitExceeded"):
-        _allow(net, acl, 121, cidr="2001:db8:ffff::/48")
-    with refused(net, "NetworkAclEntryLimitExceeded"):
-        _allow(net, acl, 21, egress=True)
+    assert len(acl.rules(egress=False)) == 38
+    assert len(acl.rules(egress=True)) == 19
+    with refused(net, "NetworkAclEntryLimitExceeded", acl.id, "IPv6"):
+        _allow(net, acl, 120, cidr="2001:db8:ffff::/48")
+    with refused(net, "NetworkAclEntryLimitExceeded", acl.id, "egress"):
+        _allow(net, acl, 20, egress=True)
+    _allow(net, acl, 120, egress=True, cidr="2001:db8:ffff::/48")  # egress IPv6 still has room
+
+
+def test_default_nacl_rule_100_counts_as_an_entry(net: vpcsim.Network, vpc: vpcsim.Vpc) -> None:
+    # SPEC N3, N5: the default NACL's allow-all rule 100 is an entry like the user's, so 18 more fit.
+    default = vpc.default_network_acl
+    for number in range(1, 19):
+        _allow(net, default, number)
+    assert len(default.rules(egress=False)) == 19
+    with refused(net, "NetworkAclEntryLimitExceeded", default.id):
+        _allow(net, default, 19)
 
 
 def test_deleting_an_entry_frees_quota(net: vpcsim.Network, acl: vpcsim.NetworkAcl) -> None:
-    for number in range(1, 21):
+    for number in range(1, 20):
         _allow(net, acl, number)
     net.delete_network_acl_entry(acl, rule_number=5, egress=False)
-    _allow(net, acl, 21)
-    assert len(acl.rules(egress=False)) == 20
+    _allow(net, acl, 20)
+    assert len(acl.rules(egress=False)) == 19
+    with refused(net, "NetworkAclEntryLimitExceeded", acl.id):
+        _allow(net, acl, 5)
 
 
 def test_network_acl_rules_quota_can_be_raised_to_40() -> None:
-    # SPEC N5: configurable, max 40
+    # SPEC N5: configurable, max 40, the "*" rule included: 39 entries fit
     net = vpcsim.Network(seed=11, quotas=vpcsim.Quotas(network_acl_rules=40))
     acl = net.create_network_acl(net.create_vpc("10.0.0.0/16"))
-    for number in range(1, 41):
+    for number in range(1, 40):
         _allow(net, acl, number)
-    with refused(net, "NetworkAclEntryLimitExceeded"):
-        _allow(net, acl, 41)
+    assert len(acl.rules(egress=False)) == 39
+    with refused(net, "NetworkAclEntryLimitExceeded", acl.id, "39"):
+        _allow(net, acl, 40)
 
 
 def test_network_acl_rules_quota_above_40_is_invalid() -> None:
@@ -410,10 +463,11 @@ def test_replace_validates_like_create(net: vpcsim.Network, acl: vpcsim.NetworkA
 
 def test_replace_at_full_quota_is_fine(net: vpcsim.Network, acl: vpcsim.NetworkAcl) -> None:
     # SPEC N5: replacing does not add an entry
-    for number in range(1, 21):
+    for number in range(1, 20):
         _allow(net, acl, number)
-    net.replace_network_acl_entry(acl, rule_number=20, egress=False, protocol=-1, action="deny", cidr="0.0.0.0/0")
+    net.replace_network_acl_entry(acl, rule_number=19, egress=False, protocol=-1, action="deny", cidr="0.0.0.0/0")
     assert acl.rules(egress=False)[-1].rule_action == "deny"
+    assert len(acl.rules(egress=False)) == 19
 
 
 def test_delete_entry(net: vpcsim.Network, acl: vpcsim.NetworkAcl) -> None:

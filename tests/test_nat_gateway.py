@@ -87,31 +87,87 @@ def test_public_nat_gateway_needs_an_eip(lab: Lab) -> None:
     assert lab.net.nat_gateways == []
 
 
-def test_public_nat_gateway_with_an_associated_eip_is_refused(lab: Lab) -> None:
-    # SPEC I4, P2: the EIP must be free.
+def assert_failed(nat: vpcsim.NatGateway, code: str) -> None:
+    """A NAT gateway AWS created and then failed: no ENI, no EIP, no address, the reason kept."""
+    assert (nat.state, nat.failure_code) == ("failed", code)
+    assert nat.failure_message
+    assert (nat.network_interface, nat.elastic_ip, nat.private_ip, nat.public_ip) == (None, None, None, None)
+
+
+def test_public_nat_gateway_with_an_associated_eip_fails(lab: Lab) -> None:
+    # SPEC I4, P2: AWS creates the NAT gateway, which fails because the EIP is not free.
     eip = lab.net.allocate_address()
-    lab.net.associate_address(eip, network_interface=lab.net.create_network_interface(lab.public))
-    message = refused(lab.net, "Resource.AlreadyAssociated", lab.net.create_nat_gateway, lab.public, allocation=eip)
-    assert eip.id in message
+    holder = lab.net.create_network_interface(lab.public)
+    lab.net.associate_address(eip, network_interface=holder)
+    used, enis = dict(lab.public.used_addresses), list(lab.net.network_interfaces)
+
+    nat = lab.net.create_nat_gateway(lab.public, allocation=eip, name="nat-a")
+
+    assert_failed(nat, "Resource.AlreadyAssociated")
+    assert eip.id in (nat.failure_message or "")
+    assert (nat.subnet, nat.connectivity, nat.name) == (lab.public, "public", "nat-a")
+    assert lab.net.nat_gateways == [nat]
+    # Nothing was taken, and the EIP stays where it was.
+    assert lab.public.used_addresses == used
+    assert lab.net.network_interfaces == enis
+    assert (eip.network_interface, eip.private_ip) == (holder, holder.private_ip)
 
 
 def test_an_eip_serves_one_nat_gateway(lab: Lab) -> None:
     eip = lab.net.allocate_address()
-    lab.net.create_nat_gateway(lab.public, allocation=eip)
-    message = refused(
-        lab.net, "Resource.AlreadyAssociated", lab.net.create_nat_gateway, lab.public, allocation=eip.id
-    )
-    assert eip.id in message
+    first = lab.net.create_nat_gateway(lab.public, allocation=eip)
+
+    second = lab.net.create_nat_gateway(lab.public, allocation=eip.id)
+
+    assert_failed(second, "Resource.AlreadyAssociated")
+    assert eip.id in (second.failure_message or "")
+    assert (first.state, first.elastic_ip, first.public_ip) == ("available", eip, eip.public_ip)
+    assert eip.network_interface is first.network_interface
+    assert lab.public.used_addresses == {first.private_ip: first.network_interface.id}
 
 
-def test_public_nat_gateway_needs_an_internet_gateway(lab: Lab) -> None:
-    # SPEC I4
+def test_public_nat_gateway_without_an_internet_gateway_fails(lab: Lab) -> None:
+    # SPEC I4: AWS creates it, then it fails with Gateway.NotAttached.
     isolated = lab.net.create_vpc("10.1.0.0/16")
     subnet = lab.net.create_subnet(isolated, "10.1.0.0/24")
-    message = refused(
-        lab.net, "Gateway.NotAttached", lab.net.create_nat_gateway, subnet, allocation=lab.net.allocate_address()
-    )
-    assert isolated.id in message
+    eip = lab.net.allocate_address()
+
+    nat = lab.net.create_nat_gateway(subnet, allocation=eip)
+
+    assert_failed(nat, "Gateway.NotAttached")
+    assert isolated.id in (nat.failure_message or "")
+    assert not eip.is_associated
+    assert (eip.network_interface, eip.private_ip) == (None, None)
+    assert subnet.used_addresses == {}
+    # The EIP is still free for another NAT gateway.
+    assert lab.net.create_nat_gateway(lab.public, allocation=eip).public_ip == eip.public_ip
+
+
+def test_a_route_to_a_failed_nat_gateway_is_a_blackhole(lab: Lab) -> None:
+    # SPEC R6: create_route accepts it; the route drops what it matches.
+    eip = lab.net.allocate_address()
+    lab.net.associate_address(eip, network_interface=lab.net.create_network_interface(lab.public))
+    nat = lab.net.create_nat_gateway(lab.public, allocation=eip)
+
+    route = lab.net.create_route(lab.private_rt, "0.0.0.0/0", nat)
+
+    assert (route.target, route.state) == (nat.id, "blackhole")
+
+
+def test_delete_a_failed_nat_gateway(lab: Lab) -> None:
+    isolated = lab.net.create_vpc("10.1.0.0/16")
+    subnet = lab.net.create_subnet(isolated, "10.1.0.0/24")
+    eip = lab.net.allocate_address()
+    nat = lab.net.create_nat_gateway(subnet, allocation=eip)
+
+    lab.net.delete_nat_gateway(nat)
+
+    assert nat.id not in lab.net
+    assert lab.net.nat_gateways == []
+    assert eip in lab.net.elastic_ips
+    lab.net.delete_subnet(subnet)  # it held no address
+    message = refused(lab.net, "NatGatewayNotFound", lab.net.delete_nat_gateway, nat.id)
+    assert nat.id in message
 
 
 def test_private_nat_gateway_takes_no_eip(lab: Lab) -> None:

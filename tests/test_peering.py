@@ -50,21 +50,104 @@ def test_a_peering_without_auto_accept_waits_for_acceptance(
         net.accept_vpc_peering_connection(pcx)
 
 
-def test_peering_overlapping_cidrs_is_refused(net: vpcsim.Network, app: vpcsim.Vpc) -> None:
+def test_peering_overlapping_cidrs_is_created_failed(net: vpcsim.Network, app: vpcsim.Vpc) -> None:
+    # SPEC I5: AWS creates the connection, which then fails with "Overlapping CIDRs".
     inside = net.create_vpc("10.0.16.0/20", name="inside")
 
-    with refused(net, "InvalidParameterValue", app.id, inside.id, "10.0.16.0/20"):
-        net.create_vpc_peering_connection(app, inside)
+    pcx = net.create_vpc_peering_connection(app, inside)
+
+    assert pcx.status == "failed"
+    assert pcx.status_message.startswith("Overlapping CIDRs: ")
+    assert "10.0.0.0/16" in pcx.status_message
+    assert "10.0.16.0/20" in pcx.status_message
+    assert (pcx.requester_vpc, pcx.accepter_vpc) == (app, inside)
+    assert net.vpc_peering_connections == [pcx]
+
+
+@pytest.fixture
+def outer(net: vpcsim.Network) -> vpcsim.Vpc:
+    """10.4.0.0/16: outside 10.0.0.0/15, so it may add a block overlapping app's 10.0.0.0/16."""
+    return net.create_vpc("10.4.0.0/16", name="outer")
+
+
+@pytest.mark.parametrize("auto_accept", [True, False])
+def test_peering_fails_when_a_secondary_cidr_overlaps(
+    net: vpcsim.Network, app: vpcsim.Vpc, outer: vpcsim.Vpc, auto_accept: bool
+) -> None:
+    net.associate_vpc_cidr_block(outer, "10.0.0.0/16")
+
+    pcx = net.create_vpc_peering_connection(outer, app, auto_accept=auto_accept)
+
+    assert pcx.status == "failed"
+    assert "Overlapping CIDRs" in pcx.status_message
+    assert "10.0.0.0/16" in pcx.status_message
+
+
+def test_a_healthy_peering_has_no_status_message(net: vpcsim.Network, app: vpcsim.Vpc, shared: vpcsim.Vpc) -> None:
+    assert net.create_vpc_peering_connection(app, shared).status_message == ""
+
+
+def test_routes_to_a_failed_peering_are_refused(net: vpcsim.Network, app: vpcsim.Vpc) -> None:
+    inside = net.create_vpc("10.0.16.0/20", name="inside")
+    pcx = net.create_vpc_peering_connection(app, inside)
+
+    for table, destination in ((app.main_route_table, "192.168.0.0/16"), (inside.main_route_table, "172.16.0.0/12")):
+        with refused(net, "InvalidParameterValue", pcx.id):
+            net.create_route(table, destination, pcx)
+
+
+def test_a_failed_peering_cannot_be_accepted(net: vpcsim.Network, app: vpcsim.Vpc) -> None:
+    inside = net.create_vpc("10.0.16.0/20", name="inside")
+    pcx = net.create_vpc_peering_connection(app, inside, auto_accept=False)
+    assert pcx.status == "failed"
+
+    with refused(net, "InvalidStateTransition", pcx.id):
+        net.accept_vpc_peering_connection(pcx)
+
+
+def test_a_failed_peering_does_not_block_another_one(net: vpcsim.Network, app: vpcsim.Vpc) -> None:
+    # A failed connection does not count for VpcPeeringConnectionAlreadyExists.
+    inside = net.create_vpc("10.0.16.0/20", name="inside")
+    first = net.create_vpc_peering_connection(app, inside)
+
+    second = net.create_vpc_peering_connection(inside, app)
+
+    assert second.id != first.id
+    assert (first.status, second.status) == ("failed", "failed")
+    net.delete_vpc_peering_connection(first)
+    net.delete_vpc_peering_connection(second)
     assert net.vpc_peering_connections == []
 
 
-def test_peering_is_refused_when_a_secondary_cidr_overlaps(
-    net: vpcsim.Network, app: vpcsim.Vpc, shared: vpcsim.Vpc
+def test_a_failed_peering_between_vpcs_that_no_longer_overlap_does_not_block_a_new_one(
+    net: vpcsim.Network, app: vpcsim.Vpc, outer: vpcsim.Vpc
 ) -> None:
-    net.associate_vpc_cidr_block(shared, "10.0.0.0/16")
+    net.associate_vpc_cidr_block(outer, "10.0.0.0/16")
+    failed = net.create_vpc_peering_connection(app, outer)
+    net.disassociate_vpc_cidr_block(outer, "10.0.0.0/16")
 
-    with refused(net, "InvalidParameterValue", app.id, shared.id, "10.0.0.0/16"):
-        net.create_vpc_peering_connection(shared, app)
+    pcx = net.create_vpc_peering_connection(app, outer)
+
+    assert (failed.status, pcx.status) == ("failed", "active")
+
+
+def test_accepting_a_peering_whose_vpcs_now_overlap_fails_it(
+    net: vpcsim.Network, app: vpcsim.Vpc, outer: vpcsim.Vpc
+) -> None:
+    # SPEC I5: the accepter added an overlapping block while the peering was pending.
+    pcx = net.create_vpc_peering_connection(app, outer, auto_accept=False)
+    net.associate_vpc_cidr_block(outer, "10.0.128.0/17")
+    route = net.create_route(app.main_route_table, "10.4.0.0/16", pcx)
+    assert route.state == "blackhole"
+
+    net.accept_vpc_peering_connection(pcx)
+
+    assert pcx.status == "failed"
+    assert "Overlapping CIDRs" in pcx.status_message
+    assert "10.0.128.0/17" in pcx.status_message
+    assert route_to(app.main_route_table, "10.4.0.0/16").state == "blackhole"
+    with refused(net, "InvalidStateTransition", pcx.id):
+        net.accept_vpc_peering_connection(pcx)
 
 
 def test_a_vpc_cannot_peer_with_itself(net: vpcsim.Network, app: vpcsim.Vpc) -> None:
@@ -205,6 +288,16 @@ def test_an_sg_rule_cannot_reference_a_group_across_an_inter_region_peering(net:
     api = net.create_security_group(east, "api")
     monitoring = net.create_security_group(west, "monitoring")
     net.create_vpc_peering_connection(east, west)
+
+    with refused(net, "InvalidGroup.NotFound", monitoring.id):
+        net.authorize_security_group_ingress(api, protocol="tcp", ports=9100, source_group=monitoring)
+
+
+def test_an_sg_rule_cannot_reference_a_group_across_a_failed_peering(net: vpcsim.Network, app: vpcsim.Vpc) -> None:
+    inside = net.create_vpc("10.0.16.0/20", name="inside")
+    api = net.create_security_group(app, "api")
+    monitoring = net.create_security_group(inside, "monitoring")
+    net.create_vpc_peering_connection(app, inside)
 
     with refused(net, "InvalidGroup.NotFound", monitoring.id):
         net.authorize_security_group_ingress(api, protocol="tcp", ports=9100, source_group=monitoring)

@@ -97,11 +97,19 @@ def test_more_entries_than_max_entries_is_refused(net: vpcsim.Network) -> None:
     assert "2" in e.value.message
 
 
-@pytest.mark.parametrize("entry", ["10.0.0.1/8", "10.0.0.0/40", "10.0.0.0"])
+@pytest.mark.parametrize("entry", ["10.0.0.300/8", "10.0.0.0/40", "10.0.0.0", "banana"])
 def test_malformed_entry_is_refused_naming_it(net: vpcsim.Network, entry: str) -> None:
     with refused(net, "InvalidParameterValue") as e:
         net.create_managed_prefix_list("x", max_entries=5, entries=[entry])
     assert repr(entry) in e.value.message
+
+
+def test_entries_with_host_bits_are_normalised(net: vpcsim.Network) -> None:
+    # AWS keeps the network address of a CIDR given with host bits set.
+    pl = net.create_managed_prefix_list("x", max_entries=5, entries=["10.0.0.1/8", ("192.0.2.77/24", "lab")])
+    assert pl.entries == {_net("10.0.0.0/8"): "", _net("192.0.2.0/24"): "lab"}
+    net.modify_managed_prefix_list(pl, add_entries=["198.51.100.9/24"], remove_entries=["10.9.9.9/8"])
+    assert pl.cidrs == [_net("192.0.2.0/24"), _net("198.51.100.0/24")]
 
 
 @pytest.mark.parametrize("family", ["IPv5", "ipv4", "4"])

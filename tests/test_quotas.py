@@ -14,7 +14,7 @@ FIELDS = [
     ("security_groups_per_interface", 5, 1, 16),  # SPEC G7
     ("network_acl_rules", 20, 1, 40),  # SPEC N5
     ("ipv4_cidr_blocks_per_vpc", 5, 1, 50),
-    ("security_groups_per_vpc", 2500, 1, 10000),
+    ("security_groups_per_region", 2500, 1, 10000),
 ]
 FIELD_IDS = [f[0] for f in FIELDS]
 
@@ -123,13 +123,39 @@ def test_default_security_groups_per_interface_is_five() -> None:
         net.create_network_interface(subnet, security_groups=groups)
 
 
-def test_security_groups_per_vpc_quota_counts_the_default_group() -> None:
-    net = vpcsim.Network(seed=3, quotas=vpcsim.Quotas(security_groups_per_vpc=2))
+def test_security_groups_per_region_quota_counts_the_default_group() -> None:
+    net = vpcsim.Network(seed=3, quotas=vpcsim.Quotas(security_groups_per_region=2))
     vpc = net.create_vpc("10.0.0.0/16")
     net.create_security_group(vpc, "one")
-    with refused(net, "SecurityGroupLimitExceeded") as e:
+    with refused(net, "SecurityGroupLimitExceeded", "us-east-1", "2"):
         net.create_security_group(vpc, "two")
-    assert vpc.id in e.value.message
+
+
+def test_security_groups_per_region_quota_counts_every_vpc_of_the_region() -> None:
+    # AWS: security groups per Region (2,500 by default), default groups included.
+    net = vpcsim.Network(seed=3, quotas=vpcsim.Quotas(security_groups_per_region=4))
+    a, b = net.create_vpc("10.0.0.0/16"), net.create_vpc("10.1.0.0/16")
+    net.create_security_group(a, "one")
+    two = net.create_security_group(b, "two")
+    assert len(net.security_groups) == 4
+    for vpc in (a, b):
+        with refused(net, "SecurityGroupLimitExceeded", "us-east-1"):
+            net.create_security_group(vpc, "three")
+    net.delete_security_group(two)  # a group of VPC b frees room for VPC a
+    assert net.create_security_group(a, "three").vpc is a
+
+
+def test_security_groups_of_another_region_do_not_count() -> None:
+    net = vpcsim.Network(seed=3, quotas=vpcsim.Quotas(security_groups_per_region=2))
+    net.add_region("eu-west-1")
+    east = net.create_vpc("10.0.0.0/16")
+    net.create_security_group(east, "one")
+    west = net.create_vpc("10.0.0.0/16", region="eu-west-1")
+    assert net.create_security_group(west, "one").vpc is west
+    with refused(net, "SecurityGroupLimitExceeded", "eu-west-1"):
+        net.create_security_group(west, "two")
+    with refused(net, "SecurityGroupLimitExceeded", "us-east-1"):
+        net.create_security_group(east, "two")
 
 
 def test_ipv4_cidr_blocks_per_vpc_quota_counts_the_primary_block() -> None:
@@ -142,7 +168,7 @@ def test_ipv4_cidr_blocks_per_vpc_quota_counts_the_primary_block() -> None:
 
 
 def test_quotas_belong_to_their_network() -> None:
-    small = vpcsim.Network(seed=3, quotas=vpcsim.Quotas(network_acl_rules=1))
+    small = vpcsim.Network(seed=3, quotas=vpcsim.Quotas(network_acl_rules=2))  # the "*" rule and one entry
     large = vpcsim.Network(seed=3)
     for net in (small, large):
         acl = net.create_network_acl(net.create_vpc("10.0.0.0/16"))

@@ -14,6 +14,7 @@ import pytest
 
 import vpcsim
 from vpcsim.model.route_table import Route
+from vpcsim.testing import assert_refused as refused
 
 
 @attrs.frozen
@@ -323,14 +324,44 @@ def test_local_route_cannot_be_deleted(lab: Lab) -> None:
         assert lab.net.snapshot() == before
 
 
-def test_route_to_the_vpc_cidr_already_exists(lab: Lab) -> None:
-    igw = attached_igw(lab)
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
-        lab.net.create_route(lab.rt, "10.0.0.0/16", igw)
-    assert e.value.code == "RouteAlreadyExists"
-    assert "10.0.0.0/16" in e.value.message
-    assert lab.net.snapshot() == before
+@pytest.mark.parametrize("target", ["igw", "vgw", "nat", "pcx"])
+def test_route_to_the_vpc_cidr_with_a_gateway_target_is_not_supported(lab: Lab, target: str) -> None:
+    # AWS: the local route's destination only takes interface and instance targets (and then via replace_route).
+    lab.net.associate_vpc_cidr_block(lab.vpc, "10.1.0.0/16")
+    vgw = lab.net.create_vpn_gateway()
+    lab.net.attach_vpn_gateway(vgw, lab.vpc)
+    targets = {
+        "igw": attached_igw(lab),
+        "vgw": vgw,
+        "nat": lab.net.create_nat_gateway(lab.a, connectivity="private"),
+        "pcx": lab.net.create_vpc_peering_connection(lab.vpc, lab.net.create_vpc("172.16.0.0/16")),
+    }
+    for destination in ("10.0.0.0/16", "10.1.0.0/16"):
+        with refused(lab.net, "InvalidParameterValue", destination, targets[target].id, "not supported") as e:
+            lab.net.create_route(lab.rt, destination, targets[target])
+        assert "only supports interface and instance targets" in e.message
+
+
+def test_route_to_the_vpc_ipv6_cidr_follows_the_same_rule(lab: Lab) -> None:
+    ipv6 = lab.net.associate_vpc_cidr_block(lab.vpc, amazon_provided_ipv6_cidr_block=True)
+    eigw = lab.net.create_egress_only_internet_gateway(lab.vpc)
+    with refused(
+        lab.net, "InvalidParameterValue", str(ipv6), eigw.id, "only supports interface and instance targets"
+    ):
+        lab.net.create_route(lab.rt, str(ipv6), eigw)
+    eni = middlebox(lab).primary_network_interface
+    with refused(lab.net, "RouteAlreadyExists", str(ipv6)):
+        lab.net.create_route(lab.rt, str(ipv6), eni)
+
+
+@pytest.mark.parametrize("target", ["eni", "instance"])
+def test_route_to_the_vpc_cidr_with_an_eni_or_instance_target_already_exists(lab: Lab, target: str) -> None:
+    appliance = middlebox(lab)
+    chosen = appliance.primary_network_interface if target == "eni" else appliance
+    with refused(lab.net, "RouteAlreadyExists", "10.0.0.0/16", lab.rt.id):
+        lab.net.create_route(lab.rt, "10.0.0.0/16", chosen)
+    # replace_route is the way to point the local route at it.
+    assert lab.net.replace_route(lab.rt, "10.0.0.0/16", chosen).target == chosen.id
 
 
 def test_more_specific_route_to_a_whole_subnet_via_nat_gateway(lab: Lab) -> None:
@@ -355,7 +386,7 @@ def test_more_specific_route_to_a_whole_subnet_via_eni(lab: Lab) -> None:
     ("destination", "target"),
     [
         ("10.0.1.0/24", "igw"),  # whole subnet, but not a middlebox target
-        ("10.0.1.0/24", "instance"),  # R4 allows a NAT gateway, an ENI or a GWLB endpoint only
+        ("10.0.1.0/25", "instance"),  # part of a subnet, even towards an instance
         ("10.0.1.0/25", "eni"),  # part of a subnet
         ("10.0.1.7/32", "eni"),  # one host
         ("10.0.9.0/24", "eni"),  # inside the VPC, no subnet there
@@ -371,6 +402,22 @@ def test_other_routes_more_specific_than_local_are_refused(lab: Lab, destination
     assert e.value.code == "InvalidParameterValue"
     assert destination in e.value.message
     assert lab.net.snapshot() == before
+
+
+def test_more_specific_route_to_a_whole_subnet_via_instance(lab: Lab) -> None:
+    # SPEC R4, R6: an instance with one ENI stands for its primary ENI, so it is a middlebox target too.
+    appliance = middlebox(lab)
+    route = lab.net.create_route(lab.rt, "10.0.1.0/24", appliance)
+    assert route == Route(target=appliance.id, destination=ipaddress.IPv4Network("10.0.1.0/24"))
+    assert (route.state, route.target_kind) == ("active", "instance")
+    assert route_to(lab.rt, "10.0.1.0/24") == route
+
+
+def test_more_specific_route_via_an_instance_with_two_enis_is_refused(lab: Lab) -> None:
+    appliance = middlebox(lab)
+    lab.net.attach_network_interface(lab.net.create_network_interface(lab.b), appliance, device_index=1)
+    with refused(lab.net, "InvalidInstanceID", appliance.id):
+        lab.net.create_route(lab.rt, "10.0.1.0/24", appliance)
 
 
 def test_route_less_specific_than_local_is_allowed(lab: Lab) -> None:
@@ -394,6 +441,16 @@ def test_replace_local_route_target_with_eni_and_back(lab: Lab) -> None:
         target="local", destination=ipaddress.IPv4Network("10.0.0.0/16"), origin="CreateRouteTable"
     )
     assert lab.rt.routes == [restored]
+
+
+def test_replace_local_route_target_with_an_instance_and_back(lab: Lab) -> None:
+    # SPEC R4: like an ENI, an instance (one ENI) may take the local route.
+    appliance = middlebox(lab)
+    replaced = lab.net.replace_route(lab.rt, "10.0.0.0/16", appliance)
+    assert (replaced.target, replaced.target_kind, replaced.origin) == (appliance.id, "instance", "CreateRouteTable")
+    assert replaced.state == "active"
+    assert lab.rt.routes == [replaced]
+    assert lab.net.replace_route(lab.rt, "10.0.0.0/16", "local").target == "local"
 
 
 def test_local_route_cannot_point_at_a_gateway(lab: Lab) -> None:
@@ -436,6 +493,26 @@ def test_routes_into_the_reserved_link_local_range_are_refused(lab: Lab, destina
 def test_route_larger_than_the_link_local_range_is_allowed(lab: Lab) -> None:
     igw = attached_igw(lab)
     assert lab.net.create_route(lab.rt, "169.254.0.0/16", igw).state == "active"
+
+
+# ---------------------------------------------------------------------- destinations with host bits
+
+
+def test_route_destination_with_host_bits_is_normalised(lab: Lab) -> None:
+    # AWS keeps the network address of a destination given with host bits set.
+    igw = attached_igw(lab)
+    route = lab.net.create_route(lab.rt, "192.168.7.9/16", igw)
+    assert route.destination == ipaddress.IPv4Network("192.168.0.0/16")
+    assert route_to(lab.rt, "192.168.0.0/16") == route
+    with refused(lab.net, "RouteAlreadyExists", "192.168.0.0/16"):
+        lab.net.create_route(lab.rt, "192.168.0.1/16", igw)
+    lab.net.delete_route(lab.rt, "192.168.255.255/16")
+    assert lab.rt.find_route("192.168.0.0/16") is None
+
+
+def test_middlebox_destination_with_host_bits_is_the_subnet_cidr(lab: Lab) -> None:
+    eni = middlebox(lab).primary_network_interface
+    assert lab.net.create_route(lab.rt, "10.0.1.77/24", eni).destination == lab.a.cidr_block
 
 
 # ---------------------------------------------------------------------- RouteAlreadyExists, InvalidRoute.NotFound
@@ -501,15 +578,23 @@ def test_internet_gateway_target(lab: Lab) -> None:
 
 @pytest.mark.parametrize("where", ["detached", "other-vpc"])
 def test_internet_gateway_not_attached_here_is_refused(lab: Lab, where: str) -> None:
+    # AWS: "route table rtb-... and network gateway igw-... belong to different networks" (InvalidParameterValue).
     igw = lab.net.create_internet_gateway()
     if where == "other-vpc":
         lab.net.attach_internet_gateway(igw, lab.net.create_vpc("10.1.0.0/16"))
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with refused(lab.net, "InvalidParameterValue", lab.rt.id, igw.id) as e:
         lab.net.create_route(lab.rt, "0.0.0.0/0", igw)
-    assert e.value.code == "Gateway.NotAttached"
-    assert igw.id in e.value.message
-    assert lab.net.snapshot() == before
+    assert f"route table {lab.rt.id} and network gateway {igw.id} belong to different networks" in e.message
+
+
+@pytest.mark.parametrize("gateway", ["igw", "vgw"])
+def test_replace_route_to_a_gateway_not_attached_here_is_refused(lab: Lab, gateway: str) -> None:
+    nat = lab.net.create_nat_gateway(lab.a, connectivity="private")
+    lab.net.create_route(lab.rt, "0.0.0.0/0", nat)
+    target = lab.net.create_internet_gateway() if gateway == "igw" else lab.net.create_vpn_gateway()
+    with refused(lab.net, "InvalidParameterValue", lab.rt.id, target.id, "belong to different networks"):
+        lab.net.replace_route(lab.rt, "0.0.0.0/0", target)
+    assert route_to(lab.rt, "0.0.0.0/0").target == nat.id
 
 
 def test_detaching_the_internet_gateway_blackholes_its_routes(lab: Lab) -> None:
@@ -662,12 +747,9 @@ def test_transit_gateway_target_needs_an_attachment(lab: Lab) -> None:
 
 def test_vpn_gateway_target_must_be_attached(lab: Lab) -> None:
     vgw = lab.net.create_vpn_gateway()
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with refused(lab.net, "InvalidParameterValue", lab.rt.id, vgw.id) as e:
         lab.net.create_route(lab.rt, "192.168.0.0/16", vgw)
-    assert e.value.code == "Gateway.NotAttached"
-    assert vgw.id in e.value.message
-    assert lab.net.snapshot() == before
+    assert f"route table {lab.rt.id} and network gateway {vgw.id} belong to different networks" in e.message
     lab.net.attach_vpn_gateway(vgw, lab.vpc)
     route = lab.net.create_route(lab.rt, "192.168.0.0/16", vgw)
     assert route.target_kind == "vpn-gateway"
@@ -696,16 +778,16 @@ def test_gateway_endpoint_routes_its_prefix_list(lab: Lab) -> None:
 def test_gateway_endpoint_routes_are_managed_by_the_endpoint(lab: Lab) -> None:
     endpoint = lab.net.create_vpc_endpoint(lab.vpc, "com.amazonaws.us-east-1.dynamodb", route_tables=[lab.rt])
     prefix_list_id = endpoint.prefix_list_id
-    for operation in (
-        lambda: lab.net.delete_route(lab.rt, prefix_list_id),
-        lambda: lab.net.create_route(lab.vpc.main_route_table, prefix_list_id, endpoint),
-    ):
-        before = lab.net.snapshot()
-        with pytest.raises(vpcsim.AwsError) as e:
-            operation()
-        assert e.value.code == "InvalidParameterValue"
-        assert endpoint.id in e.value.message
-        assert lab.net.snapshot() == before
+    before = lab.net.snapshot()
+    with pytest.raises(vpcsim.AwsError) as e:
+        lab.net.delete_route(lab.rt, prefix_list_id)
+    assert e.value.code == "InvalidParameterValue"
+    assert endpoint.id in e.value.message
+    assert lab.net.snapshot() == before
+    # AWS: a gateway endpoint is not a target create_route takes (RouteNotSupported).
+    for destination in (prefix_list_id, "0.0.0.0/0"):
+        with refused(lab.net, "RouteNotSupported", endpoint.id):
+            lab.net.create_route(lab.vpc.main_route_table, destination, endpoint)
     before = lab.net.snapshot()
     with pytest.raises(vpcsim.AwsError) as e:
         lab.net.create_vpc_endpoint(lab.vpc, "com.amazonaws.us-east-1.dynamodb", route_tables=[lab.rt])

@@ -111,6 +111,33 @@ def test_group_name_sg_prefix_or_empty_is_invalid(net: vpcsim.Network, vpc: vpcs
     assert repr(name) in e.value.message
 
 
+ALLOWED_TEXT = "Web-1 .tier_a:b/c(d)#e,f@g[h]+i=j&k;l{m}!n$o*"
+
+
+def test_group_name_and_description_may_use_aws_character_set(net: vpcsim.Network, vpc: vpcsim.Vpc) -> None:
+    # AWS: a-zA-Z0-9, spaces and ._-:/()#,@[]+=&;{}!$*; the description may be empty.
+    sg = net.create_security_group(vpc, ALLOWED_TEXT, description=ALLOWED_TEXT)
+    assert (sg.group_name, sg.description) == (ALLOWED_TEXT, ALLOWED_TEXT)
+    empty = net.create_security_group(vpc, "no-description", description="")
+    assert empty.description == ""
+    longest = net.create_security_group(vpc, "long", description="d" * 255)
+    assert len(longest.description) == 255
+
+
+@pytest.mark.parametrize("description", ["café", "line\nbreak", "tab\there", "50%", "quote'", "d" * 256, "naïve"])
+def test_description_outside_the_aws_character_set_is_refused(
+    net: vpcsim.Network, vpc: vpcsim.Vpc, description: str
+) -> None:
+    with refused(net, "InvalidParameterValue", repr(description)):
+        net.create_security_group(vpc, "web", description=description)
+
+
+@pytest.mark.parametrize("name", ["café", "web\nservers", "a%b", "<web>", "web?"])
+def test_group_name_outside_the_aws_character_set_is_refused(net: vpcsim.Network, vpc: vpcsim.Vpc, name: str) -> None:
+    with refused(net, "InvalidParameterValue", repr(name)):
+        net.create_security_group(vpc, name)
+
+
 def test_create_security_group_in_an_unknown_vpc(net: vpcsim.Network) -> None:
     with refused(net, "InvalidVpcID.NotFound") as e:
         net.create_security_group("vpc-0000000000000000f", "web")
@@ -250,19 +277,27 @@ def test_tcp_and_udp_need_ports(net: vpcsim.Network, sg: vpcsim.SecurityGroup, p
     assert "portRange" in e.value.message
 
 
+@pytest.mark.parametrize("protocol", ["tcp", "udp"])
 @pytest.mark.parametrize(
-    ("ports", "named"), [(70000, "70000"), (-1, "-1"), ((0, 65536), "65536"), ((443, 80), "(443, 80)")]
+    ("ports", "named"), [(70000, "70000"), (-1, "-1"), ((0, 65536), "65536"), ((-1, 80), "-1"), (65536, "65536")]
 )
-def test_bad_ports_are_refused_naming_the_value(
-    net: vpcsim.Network, sg: vpcsim.SecurityGroup, ports: int | tuple[int, int], named: str
+def test_ports_out_of_range_are_malformed_naming_the_value(
+    net: vpcsim.Network, sg: vpcsim.SecurityGroup, protocol: str, ports: int | tuple[int, int], named: str
 ) -> None:
-    with refused(net, "InvalidParameterValue") as e:
-        net.authorize_security_group_ingress(sg, protocol="tcp", ports=ports, cidr="10.0.0.0/8")
+    # AWS: a TCP/UDP port outside 0..65535 is InvalidPermission.Malformed.
+    with refused(net, "InvalidPermission.Malformed") as e:
+        net.authorize_security_group_ingress(sg, protocol=protocol, ports=ports, cidr="10.0.0.0/8")
     assert f"Value ({named})" in e.value.message
 
 
-def test_port_70000_is_named_in_the_error(net: vpcsim.Network, sg: vpcsim.SecurityGroup) -> None:
+def test_reversed_port_range_is_invalid_parameter_value(net: vpcsim.Network, sg: vpcsim.SecurityGroup) -> None:
     with refused(net, "InvalidParameterValue") as e:
+        net.authorize_security_group_ingress(sg, protocol="tcp", ports=(443, 80), cidr="10.0.0.0/8")
+    assert "Value ((443, 80))" in e.value.message
+
+
+def test_port_70000_is_named_in_the_error(net: vpcsim.Network, sg: vpcsim.SecurityGroup) -> None:
+    with refused(net, "InvalidPermission.Malformed") as e:
         net.authorize_security_group_egress(sg, protocol="tcp", ports=70000, cidr="10.0.0.0/8")
     assert "70000" in e.value.message
 
@@ -276,11 +311,23 @@ def test_unknown_protocol_is_refused_naming_the_value(
     assert repr(protocol) in e.value.message
 
 
-@pytest.mark.parametrize("cidr", ["10.0.0.300/16", "10.0.0.1/16", "10.0.0.0", "nonsense"])
+@pytest.mark.parametrize("cidr", ["10.0.0.300/16", "10.0.0.0/33", "10.0.0.0", "nonsense"])
 def test_bad_cidr_is_refused_naming_the_value(net: vpcsim.Network, sg: vpcsim.SecurityGroup, cidr: str) -> None:
     with refused(net, "InvalidParameterValue") as e:
         net.authorize_security_group_ingress(sg, protocol="tcp", ports=22, cidr=cidr)
     assert repr(cidr) in e.value.message
+
+
+def test_cidr_with_host_bits_is_normalised(net: vpcsim.Network, sg: vpcsim.SecurityGroup) -> None:
+    # AWS keeps the network address of a CIDR given with host bits set, so the rule is 10.0.0.0/16.
+    rule = net.authorize_security_group_ingress(sg, protocol="tcp", ports=22, cidr="10.0.0.1/16")
+    assert rule.cidr == ipaddress.ip_network("10.0.0.0/16")
+    v6 = net.authorize_security_group_egress(sg, protocol="tcp", ports=22, cidr="2001:db8::1/32")
+    assert v6.cidr == ipaddress.ip_network("2001:db8::/32")
+    with refused(net, "InvalidPermission.Duplicate", "10.0.0.0/16"):
+        net.authorize_security_group_ingress(sg, protocol="tcp", ports=22, cidr="10.0.0.0/16")
+    net.revoke_security_group_ingress(sg, protocol="tcp", ports=22, cidr="10.0.255.255/16")
+    assert sg.ingress == []
 
 
 def test_icmp_rule_holds_type_and_code(net: vpcsim.Network, sg: vpcsim.SecurityGroup) -> None:
@@ -293,10 +340,55 @@ def test_icmp_rule_holds_type_and_code(net: vpcsim.Network, sg: vpcsim.SecurityG
     assert (v6.protocol, v6.from_port, v6.to_port) == (58, 128, 0)
 
 
-def test_icmp_type_out_of_range_is_refused(net: vpcsim.Network, sg: vpcsim.SecurityGroup) -> None:
-    with refused(net, "InvalidParameterValue") as e:
-        net.authorize_security_group_ingress(sg, protocol="icmp", ports=(300, 0), cidr="10.0.0.0/8")
-    assert "300" in e.value.message
+@pytest.mark.parametrize(
+    ("protocol", "cidr", "type_code", "named"),
+    [
+        ("icmp", "10.0.0.0/8", (300, 0), "300"),
+        ("icmp", "10.0.0.0/8", (8, 256), "256"),
+        ("icmp", "10.0.0.0/8", (-2, 0), "-2"),
+        (1, "10.0.0.0/8", (0, -5), "-5"),
+        ("icmpv6", "2001:db8::/32", (128, 999), "999"),
+    ],
+)
+def test_icmp_type_or_code_out_of_range_is_malformed(
+    net: vpcsim.Network,
+    sg: vpcsim.SecurityGroup,
+    protocol: str | int,
+    cidr: str,
+    type_code: tuple[int, int],
+    named: str,
+) -> None:
+    # AWS: an ICMP type or code outside -1..255 is InvalidPermission.Malformed.
+    with refused(net, "InvalidPermission.Malformed") as e:
+        net.authorize_security_group_ingress(sg, protocol=protocol, ports=type_code, cidr=cidr)
+    assert f"Value ({named})" in e.value.message
+
+
+@pytest.mark.parametrize("protocol", ["icmp", 1, "1"])
+@pytest.mark.parametrize("egress", [False, True])
+def test_icmp_rule_without_type_and_code_is_refused(
+    net: vpcsim.Network, sg: vpcsim.SecurityGroup, protocol: str | int, egress: bool
+) -> None:
+    # AWS: "Must specify both from and to ports with ICMP." (ICMPv6 needs none.)
+    authorize = net.authorize_security_group_egress if egress else net.authorize_security_group_ingress
+    with refused(net, "InvalidParameterValue", "Must specify both from and to ports with ICMP."):
+        authorize(sg, protocol=protocol, cidr="10.0.0.0/8")
+
+
+def test_icmpv6_rule_without_type_and_code_allows_any(net: vpcsim.Network, sg: vpcsim.SecurityGroup) -> None:
+    rule = net.authorize_security_group_ingress(sg, protocol="icmpv6", cidr="2001:db8::/32")
+    assert (rule.protocol, rule.from_port, rule.to_port) == (58, -1, -1)
+    assert sg.ingress == [rule]
+
+
+def test_revoke_an_icmp_rule_without_type_and_code(net: vpcsim.Network, sg: vpcsim.SecurityGroup) -> None:
+    # Revoking does not require ICMP ports: none means any type and code, and must match a rule.
+    echo = net.authorize_security_group_ingress(sg, protocol="icmp", ports=(8, 0), cidr="10.0.0.0/8")
+    net.authorize_security_group_ingress(sg, protocol="icmp", ports=(-1, -1), cidr="10.0.0.0/8")
+    net.revoke_security_group_ingress(sg, protocol="icmp", cidr="10.0.0.0/8")
+    assert sg.ingress == [echo]
+    with refused(net, "InvalidPermission.NotFound", sg.id):
+        net.revoke_security_group_ingress(sg, protocol="icmp", cidr="10.0.0.0/8")
 
 
 def test_icmp_with_an_ipv6_cidr_is_refused(net: vpcsim.Network, sg: vpcsim.SecurityGroup) -> None:
@@ -396,17 +488,32 @@ def test_revoke_a_rule_that_does_not_exist(net: vpcsim.Network, sg: vpcsim.Secur
     assert "23" in e.value.message
 
 
-def test_revoke_an_unknown_rule_id(net: vpcsim.Network, sg: vpcsim.SecurityGroup) -> None:
-    with refused(net, "InvalidPermission.NotFound") as e:
-        net.revoke_security_group_ingress(sg, rule_id="sgr-00000000000000001")
+@pytest.mark.parametrize("egress", [False, True])
+def test_revoke_an_unknown_rule_id(net: vpcsim.Network, sg: vpcsim.SecurityGroup, egress: bool) -> None:
+    # AWS: InvalidSecurityGroupRuleId.NotFound (revoking by fields stays InvalidPermission.NotFound).
+    revoke = net.revoke_security_group_egress if egress else net.revoke_security_group_ingress
+    with refused(net, "InvalidSecurityGroupRuleId.NotFound") as e:
+        revoke(sg, rule_id="sgr-00000000000000001")
     assert "sgr-00000000000000001" in e.value.message
+    assert sg.id in e.value.message
 
 
 def test_revoke_ingress_with_an_egress_rule_id(net: vpcsim.Network, sg: vpcsim.SecurityGroup) -> None:
     [outbound] = sg.egress
-    with refused(net, "InvalidPermission.NotFound") as e:
+    with refused(net, "InvalidSecurityGroupRuleId.NotFound") as e:
         net.revoke_security_group_ingress(sg, rule_id=outbound.id)
     assert outbound.id in e.value.message
+    assert sg.egress == [outbound]
+
+
+def test_revoke_with_a_rule_id_of_another_group(
+    net: vpcsim.Network, vpc: vpcsim.Vpc, sg: vpcsim.SecurityGroup
+) -> None:
+    other = net.create_security_group(vpc, "other")
+    rule = net.authorize_security_group_ingress(other, protocol="tcp", ports=22, cidr="10.0.0.0/8")
+    with refused(net, "InvalidSecurityGroupRuleId.NotFound", rule.id, sg.id):
+        net.revoke_security_group_ingress(sg, rule_id=rule.id)
+    assert other.ingress == [rule]
 
 
 def test_revoke_a_stale_reference_after_the_peering_is_deleted(

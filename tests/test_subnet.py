@@ -11,6 +11,7 @@ import ipaddress
 import pytest
 
 import vpcsim
+from vpcsim.testing import assert_refused as refused
 
 
 @pytest.fixture
@@ -92,13 +93,14 @@ def test_subnet_outside_the_vpc_or_too_small_is_invalid_range(
 
 
 def test_subnet_straddling_two_vpc_blocks_is_invalid_range(net: vpcsim.Network) -> None:
-    vpc = net.create_vpc("10.0.0.0/24")
-    net.associate_vpc_cidr_block(vpc, "10.0.1.0/24")
+    # 10.2.0.0/24 + 10.2.1.0/24: adjacent blocks (outside 10.0.0.0/15, whose VPCs cannot add from 10.0.0.0/16).
+    vpc = net.create_vpc("10.2.0.0/24")
+    net.associate_vpc_cidr_block(vpc, "10.2.1.0/24")
     before = net.snapshot()
     with pytest.raises(vpcsim.AwsError) as e:
-        net.create_subnet(vpc, "10.0.0.0/23")
+        net.create_subnet(vpc, "10.2.0.0/23")
     assert e.value.code == "InvalidSubnet.Range"
-    assert "10.0.0.0/23" in e.value.message
+    assert "10.2.0.0/23" in e.value.message
     assert net.snapshot() == before
 
 
@@ -131,7 +133,7 @@ def test_unknown_availability_zone_is_refused(net: vpcsim.Network, vpc: vpcsim.V
     assert net.snapshot() == before
 
 
-@pytest.mark.parametrize("cidr", ["10.0.1.0/33", "10.0.1.1/24", "10.0.1.0", "2001:db8::/64"])
+@pytest.mark.parametrize("cidr", ["10.0.1.0/33", "10.0.1.300/24", "banana", "10.0.1.0", "2001:db8::/64"])
 def test_malformed_subnet_cidr_is_invalid_parameter_value(net: vpcsim.Network, vpc: vpcsim.Vpc, cidr: str) -> None:
     before = net.snapshot()
     with pytest.raises(vpcsim.AwsError) as e:
@@ -139,6 +141,25 @@ def test_malformed_subnet_cidr_is_invalid_parameter_value(net: vpcsim.Network, v
     assert e.value.code == "InvalidParameterValue"
     assert cidr in e.value.message
     assert net.snapshot() == before
+
+
+@pytest.mark.parametrize(("cidr", "expected"), [("10.0.1.1/24", "10.0.1.0/24"), ("10.0.7.200/20", "10.0.0.0/20")])
+def test_subnet_cidr_with_host_bits_is_normalised(
+    net: vpcsim.Network, vpc: vpcsim.Vpc, cidr: str, expected: str
+) -> None:
+    # AWS keeps the network address of a block given with host bits set.
+    subnet = net.create_subnet(vpc, cidr)
+    assert subnet.cidr_block == ipaddress.IPv4Network(expected)
+    assert net.run_instance(subnet).private_ip == ipaddress.IPv4Network(expected).network_address + 4
+
+
+def test_subnet_cidr_with_host_bits_conflicts_as_its_network(
+    net: vpcsim.Network, vpc: vpcsim.Vpc, subnet: vpcsim.Subnet
+) -> None:
+    with refused(net, "InvalidSubnet.Conflict", "10.0.1.128/25", subnet.id):
+        net.create_subnet(vpc, "10.0.1.200/25")
+    with refused(net, "InvalidSubnet.Range", "10.1.0.0/24"):
+        net.create_subnet(vpc, "10.1.0.9/24")
 
 
 def test_unknown_vpc_is_not_found(net: vpcsim.Network, vpc: vpcsim.Vpc) -> None:

@@ -102,6 +102,20 @@ def test_either_default_on_makes_the_default_route_table(
     assert [t.id for t in net.transit_gateway_route_tables] == [tgw.default_route_table_id]
 
 
+@pytest.mark.parametrize("asn", [64512, 65534, 4200000000, 4294967294])
+def test_a_transit_gateway_takes_a_private_amazon_side_asn(net: vpcsim.Network, asn: int) -> None:
+    assert net.create_transit_gateway(amazon_side_asn=asn).amazon_side_asn == asn
+
+
+@pytest.mark.parametrize("asn", [0, 7224, 64511, 65535, 4199999999, 4294967295, True, "64512", None])
+def test_a_transit_gateway_refuses_a_public_or_malformed_amazon_side_asn(net: vpcsim.Network, asn: object) -> None:
+    # AWS: the Amazon side ASN is private, 64512-65534 or 4200000000-4294967294.
+    with refused(net, "InvalidParameterValue", f"({asn!r})", "amazonSideAsn"):
+        net.create_transit_gateway(amazon_side_asn=asn)  # type: ignore[arg-type]
+    assert net.transit_gateways == []
+    assert net.transit_gateway_route_tables == []
+
+
 def test_delete_a_transit_gateway_with_attachments_is_refused(
     net: vpcsim.Network, tgw: vpcsim.TransitGateway, app_attachment: vpcsim.TransitGatewayAttachment
 ) -> None:

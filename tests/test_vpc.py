@@ -14,6 +14,7 @@ import pytest
 
 import vpcsim
 from vpcsim.model.route_table import Route
+from vpcsim.testing import assert_refused as refused
 
 ID = re.compile(r"(?P<prefix>[a-z]+)-0[0-9a-f]{16}")
 ANY4 = ipaddress.IPv4Network("0.0.0.0/0")
@@ -116,7 +117,7 @@ def test_vpc_block_in_a_reserved_range_is_refused(net: vpcsim.Network, vpc: vpcs
     assert net.snapshot() == before
 
 
-@pytest.mark.parametrize("cidr", ["10.0.0.300/16", "10.0.0.1/16", "2001:db8::/56", "10.0.0.0", "ten/16"])
+@pytest.mark.parametrize("cidr", ["10.0.0.300/16", "10.0.0.0/33", "banana", "2001:db8::/56", "10.0.0.0", "ten/16"])
 def test_malformed_vpc_block_is_invalid_parameter_value(net: vpcsim.Network, vpc: vpcsim.Vpc, cidr: str) -> None:
     before = net.snapshot()
     with pytest.raises(vpcsim.AwsError) as e:
@@ -124,6 +125,22 @@ def test_malformed_vpc_block_is_invalid_parameter_value(net: vpcsim.Network, vpc
     assert e.value.code == "InvalidParameterValue"
     assert cidr in e.value.message
     assert net.snapshot() == before
+
+
+@pytest.mark.parametrize(("cidr", "expected"), [("10.0.0.5/16", "10.0.0.0/16"), ("192.168.7.9/20", "192.168.0.0/20")])
+def test_vpc_block_with_host_bits_is_normalised(net: vpcsim.Network, cidr: str, expected: str) -> None:
+    # AWS keeps the network address of a block given with host bits set.
+    vpc = net.create_vpc(cidr)
+    assert vpc.cidr_block == ipaddress.IPv4Network(expected)
+    assert [r.destination for r in local_routes(vpc.main_route_table)] == [ipaddress.IPv4Network(expected)]
+
+
+def test_vpc_block_with_host_bits_is_checked_after_normalising(net: vpcsim.Network) -> None:
+    # 127.0.0.9/16 is 127.0.0.0/16, a reserved range; 10.0.0.9/29 is still too small.
+    with refused(net, "InvalidVpc.Range", "127.0.0.0/16"):
+        net.create_vpc("127.0.0.9/16")
+    with refused(net, "InvalidVpc.Range", "10.0.0.8/29"):
+        net.create_vpc("10.0.0.9/29")
 
 
 def test_unknown_region_is_refused(net: vpcsim.Network, vpc: vpcsim.Vpc) -> None:
@@ -280,6 +297,17 @@ def test_secondary_block_size_and_reserved_ranges(net: vpcsim.Network, vpc: vpcs
         ("52.10.0.0/16", "10.1.0.0/16"),
         ("100.64.0.0/16", "192.168.0.0/16"),
         ("198.19.0.0/16", "10.1.0.0/16"),
+        ("198.19.0.0/16", "192.168.0.0/16"),
+        ("192.168.0.0/16", "172.16.0.0/16"),
+        ("52.10.0.0/16", "172.16.0.0/16"),
+        ("52.10.0.0/16", "192.168.0.0/16"),
+        ("52.10.0.0/16", "198.19.0.0/16"),
+        ("100.64.0.0/16", "10.1.0.0/16"),
+        ("100.64.0.0/16", "198.19.0.0/16"),
+        # 172.31.0.0/16 (the default VPC's range) is restricted for every primary in 172.16.0.0/12, itself included.
+        ("172.20.0.0/16", "172.31.128.0/20"),
+        ("172.31.0.0/20", "172.31.16.0/20"),
+        ("172.31.0.0/16", "192.168.0.0/16"),
     ],
 )
 def test_restricted_secondary_ranges_are_refused(net: vpcsim.Network, primary: str, secondary: str) -> None:
@@ -303,12 +331,107 @@ def test_restricted_secondary_ranges_are_refused(net: vpcsim.Network, primary: s
         ("52.10.0.0/16", "53.10.0.0/16"),
         ("52.10.0.0/16", "100.64.0.0/16"),
         ("198.19.0.0/16", "100.64.0.0/16"),
+        ("172.31.0.0/16", "172.16.0.0/16"),
+        ("172.31.0.0/20", "100.64.0.0/16"),
+        ("10.2.0.0/16", "10.0.0.0/16"),  # the primary is outside 10.0.0.0/15
     ],
 )
 def test_permitted_secondary_ranges(net: vpcsim.Network, primary: str, secondary: str) -> None:
     vpc = net.create_vpc(primary)
     net.associate_vpc_cidr_block(vpc, secondary)
     assert [str(c) for c in vpc.cidr_blocks] == [primary, secondary]
+
+
+@pytest.mark.parametrize(
+    ("primary", "secondary"),
+    [("10.1.0.0/16", "10.0.0.0/16"), ("10.1.0.0/16", "10.0.5.0/24"), ("10.0.0.0/24", "10.0.1.0/24")],
+)
+def test_a_vpc_with_a_block_in_10_0_0_0_15_cannot_add_one_in_10_0_0_0_16(
+    net: vpcsim.Network, primary: str, secondary: str
+) -> None:
+    # AWS: "If any of the CIDR blocks associated with the VPC are from the 10.0.0.0/15 range, you cannot add a CIDR
+    # block from the 10.0.0.0/16 range."
+    vpc = net.create_vpc(primary)
+    with refused(net, "InvalidVpc.Range", secondary, "10.0.0.0/16"):
+        net.associate_vpc_cidr_block(vpc, secondary)
+    assert [str(c) for c in vpc.cidr_blocks] == [primary]
+
+
+def test_the_10_0_0_0_15_rule_looks_at_secondary_blocks_too(net: vpcsim.Network) -> None:
+    vpc = net.create_vpc("10.2.0.0/16")
+    net.associate_vpc_cidr_block(vpc, "10.1.0.0/16")  # now a block of the VPC is in 10.0.0.0/15
+    with refused(net, "InvalidVpc.Range", "10.0.0.0/16"):
+        net.associate_vpc_cidr_block(vpc, "10.0.0.0/16")
+    other = net.create_vpc("10.2.0.0/16")
+    net.associate_vpc_cidr_block(other, "10.0.0.0/16")
+    assert [str(c) for c in other.cidr_blocks] == ["10.2.0.0/16", "10.0.0.0/16"]
+
+
+def test_secondary_block_with_host_bits_is_normalised(net: vpcsim.Network, vpc: vpcsim.Vpc) -> None:
+    added = net.associate_vpc_cidr_block(vpc, "10.1.2.3/16")
+    assert added == ipaddress.IPv4Network("10.1.0.0/16")
+    assert vpc.cidr_blocks == [ipaddress.IPv4Network("10.0.0.0/16"), added]
+    with refused(net, "InvalidVpc.Range", "10.1.0.0/16"):
+        net.associate_vpc_cidr_block(vpc, "10.1.9.9/16")  # the same block once normalised
+
+
+@pytest.mark.parametrize("table_kind", ["main", "custom"])
+@pytest.mark.parametrize("cidr", ["10.2.0.0/16", "10.2.0.0/24", "10.2.0.0/23"])
+def test_secondary_block_containing_a_route_destination_is_refused(
+    net: vpcsim.Network, vpc: vpcsim.Vpc, table_kind: str, cidr: str
+) -> None:
+    # AWS: a block "the same as or larger than" the destination of a route in one of the VPC's tables is refused.
+    peer = net.create_vpc("10.9.0.0/16")
+    pcx = net.create_vpc_peering_connection(vpc, peer)
+    table = vpc.main_route_table if table_kind == "main" else net.create_route_table(vpc)
+    net.create_route(table, "10.2.0.0/24", pcx)
+    with refused(net, "InvalidVpc.Range", cidr, "10.2.0.0/24", table.id):
+        net.associate_vpc_cidr_block(vpc, cidr)
+
+
+def test_secondary_block_inside_a_route_destination_is_allowed(net: vpcsim.Network, vpc: vpcsim.Vpc) -> None:
+    peer = net.create_vpc("10.9.0.0/16")
+    pcx = net.create_vpc_peering_connection(vpc, peer)
+    net.create_route(vpc.main_route_table, "10.2.0.0/24", pcx)
+    added = net.associate_vpc_cidr_block(vpc, "10.2.0.0/25")
+    assert vpc.cidr_blocks == [ipaddress.IPv4Network("10.0.0.0/16"), added]
+
+
+def test_a_route_of_another_vpc_does_not_block_a_secondary_block(net: vpcsim.Network, vpc: vpcsim.Vpc) -> None:
+    other = net.create_vpc("10.5.0.0/16")
+    pcx = net.create_vpc_peering_connection(other, net.create_vpc("10.9.0.0/16"))
+    net.create_route(other.main_route_table, "10.2.0.0/24", pcx)
+    assert net.associate_vpc_cidr_block(vpc, "10.2.0.0/16") == ipaddress.IPv4Network("10.2.0.0/16")
+
+
+def test_the_requester_of_a_pending_peering_cannot_add_a_block(net: vpcsim.Network, vpc: vpcsim.Vpc) -> None:
+    # AWS: no IPv4 block can be added to a VPC that requested a peering still pending acceptance.
+    accepter = net.create_vpc("172.16.0.0/16")
+    pcx = net.create_vpc_peering_connection(vpc, accepter, auto_accept=False)
+    with refused(net, "InvalidVpc.Range", vpc.id, pcx.id):
+        net.associate_vpc_cidr_block(vpc, "10.1.0.0/16")
+    # The accepter may, and the requester may once the peering is active.
+    net.associate_vpc_cidr_block(accepter, "172.17.0.0/16")
+    net.accept_vpc_peering_connection(pcx)
+    assert pcx.status == "active"
+    assert net.associate_vpc_cidr_block(vpc, "10.1.0.0/16") == ipaddress.IPv4Network("10.1.0.0/16")
+
+
+@pytest.mark.parametrize("side", ["requester", "accepter"])
+def test_a_block_overlapping_an_actively_peered_vpc_is_refused(
+    net: vpcsim.Network, vpc: vpcsim.Vpc, side: str
+) -> None:
+    peer = net.create_vpc("10.4.0.0/16")
+    pcx = (
+        net.create_vpc_peering_connection(vpc, peer)
+        if side == "requester"
+        else net.create_vpc_peering_connection(peer, vpc)
+    )
+    with refused(net, "InvalidVpc.Range", "10.4.128.0/17", peer.id):
+        net.associate_vpc_cidr_block(vpc, "10.4.128.0/17")
+    assert net.associate_vpc_cidr_block(vpc, "10.5.0.0/16") == ipaddress.IPv4Network("10.5.0.0/16")
+    net.delete_vpc_peering_connection(pcx)
+    assert net.associate_vpc_cidr_block(vpc, "10.4.128.0/17") == ipaddress.IPv4Network("10.4.128.0/17")
 
 
 def test_ipv4_block_quota_is_cidr_limit_exceeded(net: vpcsim.Network, vpc: vpcsim.Vpc) -> None:

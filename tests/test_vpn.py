@@ -122,10 +122,30 @@ def test_static_routes_to_a_vpn_gateway_blackhole_when_it_detaches(
 def test_a_route_to_an_unattached_vpn_gateway_is_refused(
     net: vpcsim.Network, vpc: vpcsim.Vpc, table: vpcsim.RouteTable
 ) -> None:
+    # AWS: InvalidParameterValue, "route table rtb-... and network gateway vgw-... belong to different networks".
     vgw = net.create_vpn_gateway()
 
-    with refused(net, "Gateway.NotAttached", vgw.id, vpc.id):
+    with refused(net, "InvalidParameterValue", table.id, vgw.id) as e:
         net.create_route(table, "192.168.0.0/16", vgw)
+    assert f"route table {table.id} and network gateway {vgw.id} belong to different networks" in e.message
+
+
+def test_a_route_to_a_vpn_gateway_of_another_vpc_is_refused(net: vpcsim.Network, vgw: vpcsim.VpnGateway) -> None:
+    other = net.create_vpc("10.1.0.0/16")
+
+    with refused(net, "InvalidParameterValue", other.main_route_table.id, vgw.id, "belong to different networks"):
+        net.create_route(other.main_route_table, "192.168.0.0/16", vgw)
+
+
+@pytest.mark.parametrize("asn", [64512, 65000, 65534, 4200000000, 4294967294])
+def test_a_vpn_gateway_takes_a_private_amazon_side_asn(net: vpcsim.Network, asn: int) -> None:
+    assert net.create_vpn_gateway(amazon_side_asn=asn).amazon_side_asn == asn
+
+
+@pytest.mark.parametrize("asn", [0, 1, 7224, 64511, 65535, 4199999999, 4294967295, -64512, True, "64512", 64512.0])
+def test_a_vpn_gateway_refuses_a_public_or_malformed_amazon_side_asn(net: vpcsim.Network, asn: object) -> None:
+    with refused(net, "InvalidParameterValue", f"({asn!r})", "amazonSideAsn"):
+        net.create_vpn_gateway(amazon_side_asn=asn)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------------- customer gateways
@@ -144,6 +164,17 @@ def test_create_and_delete_a_customer_gateway(net: vpcsim.Network, cgw: vpcsim.C
 def test_a_customer_gateway_needs_an_ipv4_address(net: vpcsim.Network, address: str) -> None:
     with refused(net, "InvalidParameterValue", address):
         net.create_customer_gateway(address)
+
+
+@pytest.mark.parametrize("asn", [1, 7224, 65000, 65535, 4294967294])
+def test_a_customer_gateway_takes_any_bgp_asn_from_1(net: vpcsim.Network, asn: int) -> None:
+    assert net.create_customer_gateway("198.51.100.20", bgp_asn=asn).bgp_asn == asn
+
+
+@pytest.mark.parametrize("asn", [0, -1, 4294967295, True, "65000", 65000.0])
+def test_a_customer_gateway_refuses_a_bgp_asn_out_of_range(net: vpcsim.Network, asn: object) -> None:
+    with refused(net, "InvalidParameterValue", f"({asn!r})", "bgpAsn"):
+        net.create_customer_gateway("198.51.100.20", bgp_asn=asn)  # type: ignore[arg-type]
 
 
 def test_a_customer_gateway_in_use_cannot_be_deleted(

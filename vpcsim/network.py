@@ -714,7 +714,9 @@ class Network:
         for pcx in self.vpc_peering_connections:
             if pcx.status == "pending-acceptance" and pcx.requester_vpc is vpc:
                 raise AwsError(
-                    "InvalidVpc.Range", f"{vpc.id} requested the peering {pcx.id}, which is pending acceptance."
+                    "InvalidVpc.Range",
+                    f"The CIDR '{new}' cannot be added: {vpc.id} requested the peering {pcx.id}, which is pending "
+                    "acceptance.",
                 )
             if pcx.status == "active" and pcx.joins(vpc):
                 clash = _overlaps(new, pcx.peer_of(vpc).cidrs)
@@ -1175,7 +1177,7 @@ class Network:
                     if destination not in subnet_cidrs or kind not in _MIDDLEBOX_TARGETS:
                         raise _invalid(
                             f"The destination {destination} is inside {table.vpc.id}'s block {block}: only a whole "
-                            "subnet CIDR towards a NAT gateway or network interface is allowed (R4)."
+                            "subnet CIDR towards a NAT gateway, network interface or instance is allowed (R4)."
                         )
         if any(a.route_table is table for a, owner in self._associations() if not isinstance(owner, Subnet)):
             self._check_gateway_route(table, destination, target)
@@ -1190,7 +1192,8 @@ class Network:
         ------
         AwsError
             ``RouteAlreadyExists``; ``InvalidParameterValue`` for a destination R4/R7 forbids or a target in
-            another VPC; ``Gateway.NotAttached`` for an IGW/VGW not attached to the table's VPC.
+            another VPC or an IGW/VGW not attached to the table's VPC; ``RouteNotSupported`` for a gateway
+            endpoint target; ``InvalidTransitGatewayID.NotFound`` for a TGW without an attachment in the VPC.
         """
         table = self._get(route_table, RouteTable)
         cidr, prefix_list = self._route_destination(destination)
@@ -1232,7 +1235,8 @@ class Network:
     ) -> Route:
         """Point an existing route at another target.
 
-        A local route (R4) may be pointed at a NAT gateway or ENI (middlebox insertion) and back to ``"local"``.
+        A local route (R4) may be pointed at a NAT gateway, ENI or instance (middlebox insertion) and back to
+        ``"local"``.
         """
         table = self._get(route_table, RouteTable)
         cidr, prefix_list = self._route_destination(destination)
@@ -1248,7 +1252,7 @@ class Network:
         else:
             target_id = self._route_target(table, target, cidr)
             if is_local_route and target_kind_of(target_id) not in _MIDDLEBOX_TARGETS:
-                raise _invalid(f"The local route {key} can only be replaced with a NAT gateway or network interface.")
+                raise _invalid(f"The local route {key} can only target a NAT gateway, network interface or instance.")
             if not is_local_route:
                 self._check_route_destination(table, cidr, target_id)
             elif any(a.route_table is table for a, o in self._associations() if not isinstance(o, Subnet)):
@@ -1715,14 +1719,17 @@ class Network:
         prefix_list: ManagedPrefixList | str | None = None,
         description: str = "",
     ) -> SecurityGroupRule:
-        """Allow inbound traffic from one peer (G1, G2). ``ports`` is a port or (first, last) for TCP/UDP,
-        (type, code) for ICMP; ignored meaning "all" for protocol ``-1``.
+        """Allow inbound traffic from one peer (G1, G2).
+
+        ``ports`` is a port or (first, last) for TCP/UDP (required), (type, code) for ICMP (required) and ICMPv6
+        (optional), -1 meaning any; other protocols and ``-1`` (all) take no ports.
 
         Raises
         ------
         AwsError
-            ``InvalidPermission.Duplicate``, ``RulesPerSecurityGroupLimitExceeded`` (G7), ``InvalidGroup.NotFound``,
-            ``InvalidParameterValue`` (protocol, ports, CIDR).
+            ``InvalidPermission.Duplicate``, ``RulesPerSecurityGroupLimitExceeded`` (G7), ``InvalidGroup.NotFound``
+            (an SG neither in this VPC nor in a same-Region peered one), ``InvalidPermission.Malformed`` (a port or
+            ICMP type out of range), ``InvalidParameterValue`` (protocol, missing ports, CIDR, description).
         """
         return self._authorize(security_group, False, protocol, ports, cidr, source_group, prefix_list, description)
 
@@ -2001,7 +2008,7 @@ class Network:
         ------
         AwsError
             ``InvalidIPAddress.InUse``, ``InvalidParameterValue`` (address outside the subnet or reserved),
-            ``InsufficientFreeAddressesInSubnet``, ``InvalidGroup.NotFound``,
+            ``InsufficientFreeAddressesInSubnet``, ``InvalidParameter`` (an SG of another VPC),
             ``SecurityGroupsPerInterfaceLimitExceeded`` (G7).
         """
         the_subnet = self._get(subnet, Subnet)
@@ -2300,7 +2307,8 @@ class Network:
         ------
         AwsError
             ``InvalidParameterValue`` (unknown instance type, bad address), ``PrivateIpAddressLimitExceeded`` (E3),
-            ``InvalidIPAddress.InUse``, ``InvalidGroup.NotFound``, ``SecurityGroupsPerInterfaceLimitExceeded``.
+            ``InvalidIPAddress.InUse``, ``InvalidParameter`` (an SG of another VPC),
+            ``SecurityGroupsPerInterfaceLimitExceeded``.
         """
         the_subnet = self._get(subnet, Subnet)
         info = instance_type_info(instance_type)
@@ -2523,7 +2531,7 @@ class Network:
 
     @_mutates
     def attach_internet_gateway(self, internet_gateway: InternetGateway | str, vpc: Vpc | str) -> None:
-        """One IGW per VPC and one VPC per IGW (``Resource.AlreadyAssociated``)."""
+        """One VPC per IGW (``Resource.AlreadyAssociated``) and one IGW per VPC (``InvalidParameterValue``)."""
         igw = self._get(internet_gateway, InternetGateway)
         the_vpc = self._get(vpc, Vpc)
         if igw.vpc is not None:
