@@ -296,3 +296,19 @@ def test_a_refused_nat_gateway_does_not_shift_later_ids(lab: Lab) -> None:
     with pytest.raises(vpcsim.AwsError):
         twin.create_nat_gateway(lab.public.id, connectivity="public")
     assert lab.net.allocate_address().id == twin.allocate_address().id
+
+
+def test_a_failed_nat_gateway_goes_with_its_subnet() -> None:
+    # A failed NAT gateway holds no ENI, so its subnet can be deleted; AWS deletes failed NAT gateways itself.
+    net = vpcsim.Network(seed=11)
+    vpc = net.create_vpc("10.0.0.0/16")
+    subnet = net.create_subnet(vpc, "10.0.1.0/24")
+    nat = net.create_nat_gateway(subnet, allocation=net.allocate_address())
+    assert nat.state == "failed"
+    assert nat.failure_code == "Gateway.NotAttached"
+    route = net.create_route(vpc.main_route_table, "0.0.0.0/0", nat)
+    assert route.state == "blackhole"
+    net.delete_subnet(subnet)
+    assert nat.id not in net
+    assert subnet.id not in net
+    assert vpc.main_route_table.find_route("0.0.0.0/0") == route

@@ -904,7 +904,10 @@ class Network:
 
     @_mutates
     def delete_subnet(self, subnet: Subnet | str) -> None:
-        """Delete a subnet; ``DependencyViolation`` while any ENI (instances, NAT gateways, ...) is in it."""
+        """Delete a subnet; ``DependencyViolation`` while any ENI (instances, NAT gateways, ...) is in it.
+
+        Failed NAT gateways (which hold no ENI, and which AWS deletes by itself) go with it.
+        """
         the_subnet = self._get(subnet, Subnet)
         users = sorted(set(the_subnet.used_addresses.values()))
         if users:
@@ -912,7 +915,11 @@ class Network:
                 "DependencyViolation",
                 f"The subnet '{the_subnet.id}' has dependencies and cannot be deleted: {', '.join(users)}.",
             )
+        for nat in self.nat_gateways:
+            if nat.subnet is the_subnet:
+                self._remove(nat)
         self._remove(the_subnet)
+        self._refresh_routes()
 
     # ------------------------------------------------------------------ route tables
 
