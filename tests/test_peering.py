@@ -301,3 +301,16 @@ def test_an_sg_rule_cannot_reference_a_group_across_a_failed_peering(net: vpcsim
 
     with refused(net, "InvalidGroup.NotFound", monitoring.id):
         net.authorize_security_group_ingress(api, protocol="tcp", ports=9100, source_group=monitoring)
+
+
+def test_a_failed_peering_does_not_keep_its_vpcs_alive() -> None:
+    # SPEC I5: an overlapping peering fails; AWS lets failed peerings expire, so they do not block delete_vpc.
+    net = vpcsim.Network(seed=5)
+    a = net.create_vpc("10.0.0.0/16")
+    b = net.create_vpc("10.0.0.0/16")
+    pcx = net.create_vpc_peering_connection(a, b)
+    assert pcx.status == "failed"
+    net.delete_vpc(b)
+    assert pcx.id not in net
+    assert b.id not in net
+    assert net.vpcs == [a]

@@ -773,7 +773,11 @@ class Network:
             and r is not the_vpc
             and (
                 getattr(r, "vpc", None) is the_vpc
-                or (isinstance(r, VpcPeeringConnection) and r.joins(the_vpc) and r.status != "deleted")
+                or (
+                    isinstance(r, VpcPeeringConnection)
+                    and r.joins(the_vpc)
+                    and r.status in ("active", "pending-acceptance")
+                )
             )
         ]
         if blockers:
@@ -783,6 +787,9 @@ class Network:
             )
         for rid in sorted(defaults):
             self._remove(self._index[rid])
+        for pcx in self.vpc_peering_connections:
+            if pcx.joins(the_vpc):  # failed ones: AWS lets them expire
+                self._remove(pcx)
         self._remove(the_vpc)
 
     @_mutates
