@@ -362,6 +362,44 @@ class Network:
             raise AwsError(code, f"The {noun} ID '{ref_id}' does not exist.")
         return found  # type: ignore[return-value]
 
+    def network_interface_with(
+        self, address: str | IPAddress, *, vpc: Vpc | str | None = None
+    ) -> NetworkInterface | None:
+        """The ENI holding a private IPv4/IPv6 address, or None.
+
+        Private addresses repeat across VPCs that do not peer; give ``vpc`` to choose. Without it, an address held
+        in several VPCs is a ``ValueError`` naming them.
+
+        Examples
+        --------
+        >>> net = Network()
+        >>> vpc = net.create_vpc("10.0.0.0/16")
+        >>> web = net.run_instance(net.create_subnet(vpc, "10.0.1.0/24"))
+        >>> net.network_interface_with("10.0.1.4") is web.primary_network_interface
+        True
+        >>> net.network_interface_with("10.0.1.5") is None
+        True
+        """
+        wanted = parse_address(address, "address")
+        scope = self._get(vpc, Vpc) if vpc is not None else None
+        holders = {
+            owner
+            for subnet in self.subnets
+            if (scope is None or subnet.vpc is scope) and (owner := subnet.used_addresses.get(wanted)) is not None
+        }
+        if len(holders) > 1:
+            raise _invalid(f"{wanted} is held in several VPCs ({', '.join(sorted(holders))}): give vpc=.")
+        return self._get(holders.pop(), NetworkInterface) if holders else None
+
+    def public_ip_owner(self, address: str | IPAddress) -> tuple[NetworkInterface, ipaddress.IPv4Address] | None:
+        """The ENI and private IPv4 that a public IPv4 (EIP or auto-assigned) maps to at the IGW (P3), or None."""
+        wanted = parse_address(address, "publicIp", version=4)
+        for eni in self.network_interfaces:
+            for private, public in eni.public_ips.items():
+                if public == wanted:
+                    return eni, private
+        return None
+
     def get(self, resource_id: str) -> Resource:
         """Any resource by id.
 
