@@ -184,3 +184,16 @@ def test_replace_route_cannot_repoint_an_endpoint_route(
         net.replace_route(tables[0], s3.prefix_list_id, igw)
     [route] = endpoint_routes(tables[0])
     assert route.target == s3.id
+
+
+def test_a_refused_endpoint_leaves_no_prefix_list_behind() -> None:
+    # SPEC X: the AWS-managed list is made only once the endpoint is accepted, so ids never collide later.
+    net = vpcsim.Network(seed=13)
+    vpc = net.create_vpc("10.0.0.0/16")
+    with refused(net, "InvalidParameterValue"):
+        net.create_vpc_endpoint(vpc, "com.amazonaws.us-east-1.s3", tags={"k": 1})  # type: ignore[dict-item]
+    assert net.managed_prefix_lists == []
+    endpoint = net.create_vpc_endpoint(vpc, "com.amazonaws.us-east-1.s3")
+    mine = net.create_managed_prefix_list("mine", max_entries=2)
+    assert mine.id != endpoint.prefix_list_id
+    assert len(net.managed_prefix_lists) == 2

@@ -191,3 +191,16 @@ def test_nat_gateway_nodes_carry_their_state(lab: Lab) -> None:
         if u == lab.vpc.main_route_table.id and d["destination"] == "0.0.0.0/0"
     ]
     assert (target, data["state"]) == (failed.id, "blackhole")
+
+
+def test_tgw_blackhole_routes_lead_to_a_blackhole_node_with_a_kind() -> None:
+    net = vpcsim.Network(seed=17)
+    net.create_transit_gateway()
+    table = net.transit_gateway_route_tables[0]
+    net.create_transit_gateway_route(table, "10.9.0.0/16", blackhole=True)
+    graph = net.graph
+    assert all("kind" in data for _, data in graph.nodes(data=True))
+    assert graph.nodes["blackhole"]["kind"] == "blackhole"
+    [(_, target, data)] = [e for e in graph.edges(data=True) if e[2]["kind"] == "tgw-route"]
+    assert target == "blackhole"
+    assert data["state"] == "blackhole"

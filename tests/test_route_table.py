@@ -1117,3 +1117,30 @@ def test_unknown_prefix_list_is_not_found(lab: Lab) -> None:
     assert e.value.code == "InvalidPrefixListID.NotFound"
     assert "pl-0123456789abcdef0" in e.value.message
     assert lab.net.snapshot() == before
+
+
+def test_replacing_a_gateway_association_checks_the_table_like_associating() -> None:
+    # SPEC R7: a gateway table is never the main table and never propagates; nothing to replace is an error.
+    net = vpcsim.Network(seed=16)
+    vpc = net.create_vpc("10.0.0.0/16")
+    igw = net.create_internet_gateway()
+    net.attach_internet_gateway(igw, vpc)
+    vgw = net.create_vpn_gateway()
+    net.attach_vpn_gateway(vgw, vpc)
+    edge = net.create_route_table(vpc)
+    propagating = net.create_route_table(vpc)
+    net.enable_vgw_route_propagation(propagating, vgw)
+    before = net.snapshot()
+    with pytest.raises(vpcsim.AwsError) as err:
+        net.replace_route_table_association(igw, edge)
+    assert err.value.code == "InvalidAssociationID.NotFound"
+    assert igw.id in err.value.message
+    assert net.snapshot() == before
+    net.associate_route_table(edge, igw)
+    for table in (vpc.main_route_table, propagating):
+        before = net.snapshot()
+        with pytest.raises(vpcsim.AwsError) as err:
+            net.replace_route_table_association(igw, table)
+        assert err.value.code == "InvalidParameterValue"
+        assert table.id in err.value.message
+        assert net.snapshot() == before

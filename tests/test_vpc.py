@@ -798,3 +798,29 @@ def test_modify_vpc_attribute_refuses_non_booleans(net: vpcsim.Network, vpc: vpc
     assert e.value.code == "InvalidParameterValue"
     assert "'yes'" in e.value.message
     assert net.snapshot() == before
+
+
+def test_disassociating_a_block_takes_its_redirected_local_route_too() -> None:
+    # SPEC R4: the local route of a block goes with the block, even when pointed at a middlebox.
+    net = vpcsim.Network(seed=14)
+    vpc = net.create_vpc("10.0.0.0/16")
+    net.associate_vpc_cidr_block(vpc, "10.1.0.0/16")
+    appliance = net.run_instance(net.create_subnet(vpc, "10.0.1.0/24"))
+    table = net.create_route_table(vpc)
+    net.replace_route(table, "10.1.0.0/16", appliance)
+    net.disassociate_vpc_cidr_block(vpc, "10.1.0.0/16")
+    assert [r.destination_key for r in table.routes] == ["10.0.0.0/16"]
+
+
+def test_snapshot_sees_regions_and_a_region_in_use_keeps_its_zones() -> None:
+    net = vpcsim.Network(seed=15)
+    snap = net.snapshot()
+    net.add_region("eu-west-1")
+    assert net.snapshot() != snap
+    net.create_vpc("10.0.0.0/16", region="eu-west-1")
+    before = net.snapshot()
+    with pytest.raises(vpcsim.AwsError) as err:
+        net.add_region("eu-west-1", ["eu-west-1x"])
+    assert err.value.code == "InvalidParameterValue"
+    assert "eu-west-1" in err.value.message
+    assert net.snapshot() == before

@@ -24,9 +24,10 @@ from vpcsim.model.route_table import LOCAL, target_kind
 if TYPE_CHECKING:
     from vpcsim.network import Network
 
-__all__ = ["INTERNET_NODE", "build_graph"]
+__all__ = ["BLACKHOLE_NODE", "INTERNET_NODE", "build_graph"]
 
 INTERNET_NODE = "internet"
+BLACKHOLE_NODE = "blackhole"  # where TGW blackhole routes (and routes to deleted attachments) lead
 
 
 def build_graph(network: Network) -> nx.MultiDiGraph:
@@ -130,9 +131,11 @@ def build_graph(network: Network) -> nx.MultiDiGraph:
     for tgw_table in network.transit_gateway_route_tables:
         for tgw_route in tgw_table.routes:
             found = attachments.get(tgw_route.attachment_id or "")
+            if found is None:
+                graph.add_node(BLACKHOLE_NODE, kind="blackhole")
             graph.add_edge(
                 tgw_table.transit_gateway.id,
-                found.resource_id if found else "blackhole",
+                found.resource_id if found else BLACKHOLE_NODE,
                 kind="tgw-route",
                 route_table=tgw_table.id,
                 destination=str(tgw_route.destination),

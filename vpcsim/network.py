@@ -134,6 +134,22 @@ _GATEWAY_SERVICES: dict[str, tuple[str, ...]] = {
 
 _DEFAULT_AZ_COUNT = {"us-east-1": 6, "us-west-2": 4}
 
+# SPEC R6: the kinds of route target, by id prefix.
+_ROUTE_TARGET_TYPES: dict[str, type[Resource]] = {
+    _ID_PREFIX[kind]: kind
+    for kind in (
+        InternetGateway,
+        EgressOnlyInternetGateway,
+        NatGateway,
+        NetworkInterface,
+        Instance,
+        VpcPeeringConnection,
+        TransitGateway,
+        VpnGateway,
+        VpcEndpoint,
+    )
+}
+
 # SPEC R4: targets allowed for a route more specific than the local route (middlebox insertion).
 _MIDDLEBOX_TARGETS = ("nat-gateway", "network-interface", "instance")
 
@@ -172,7 +188,12 @@ Options = TypeVar("Options", MetadataOptions, ConnectionTracking)
 def _merge_options(options: Options | Mapping[str, object] | None, base: Options, noun: str) -> Options:
     if options is None:
         return base
-    values = attrs.asdict(options) if isinstance(options, MetadataOptions | ConnectionTracking) else dict(options)
+    if isinstance(options, MetadataOptions | ConnectionTracking):
+        values = attrs.asdict(options)
+    elif isinstance(options, Mapping):
+        values = dict(options)
+    else:
+        raise _invalid(f"Value ({options!r}) for {noun}s must be a mapping of option names to values.")
     unknown = set(values) - {f.name for f in attrs.fields(type(base))}
     if unknown:
         raise _invalid(f"Unknown {noun}(s): {', '.join(sorted(unknown))}.")
@@ -218,8 +239,17 @@ def _invalid(message: str) -> AwsError:
     return AwsError("InvalidParameterValue", message)
 
 
+def _items(values: object, field: str) -> list[Any]:
+    """A list/tuple/set/iterator argument as a list; a string or a scalar is a clear error, not a TypeError."""
+    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
+        raise _invalid(f"Value ({values!r}) for parameter {field} must be a list.")
+    return list(values)
+
+
 def _tags(name: str | None, tags: Mapping[str, str] | None) -> dict[str, str]:
     result: dict[str, str] = {}
+    if tags is not None and not isinstance(tags, Mapping):
+        raise _invalid(f"Tags must be a mapping of strings to strings, got {tags!r}.")
     for key, value in (tags or {}).items():
         if not isinstance(key, str) or not isinstance(value, str):
             raise _invalid(f"Tags must map strings to strings, got {key!r}: {value!r}.")
@@ -322,9 +352,11 @@ class Network:
         if availability_zones is None:
             letters = "abcdef"[: _DEFAULT_AZ_COUNT.get(region, 3)]
             availability_zones = [f"{region}{letter}" for letter in letters]
-        zones = tuple(availability_zones)
+        zones = tuple(_items(availability_zones, "availabilityZones"))
         if not zones or not all(isinstance(z, str) and z for z in zones):
             raise _invalid(f"Value ({availability_zones!r}) for parameter availabilityZones is invalid.")
+        if region in self._azs and self._azs[region] != zones and any(v.region == region for v in self.vpcs):
+            raise _invalid(f"Region {region} already has VPCs: its availability zones cannot change.")
         self._azs[region] = zones
         self._changed()
 
@@ -580,7 +612,12 @@ class Network:
         >>> a.snapshot() == b.snapshot()
         True
         """
-        return {rid: _plain_fields(resource) for rid, resource in self._index.items()}
+        network = {
+            "region": self.region,
+            "availability_zones": self.availability_zones,
+            "quotas": _plain(self.quotas),
+        }
+        return {"network": network} | {rid: _plain_fields(resource) for rid, resource in self._index.items()}
 
     # ------------------------------------------------------------------ VPCs
 
@@ -789,7 +826,9 @@ class Network:
             the_vpc.ipv6_cidr_block = None
         for table in self.route_tables:
             if table.vpc is the_vpc:
-                table.routes = [r for r in table.routes if not (r.target == LOCAL and r.destination == cidr)]
+                table.routes = [
+                    r for r in table.routes if not (r.origin == "CreateRouteTable" and r.destination == cidr)
+                ]
         self._refresh_routes()
 
     @_mutates
@@ -1050,6 +1089,19 @@ class Network:
             raise AwsError("Gateway.NotAttached", f"Gateway {gateway.id} is not attached to {table.vpc.id}.")
         if gateway.edge_association is not None:
             raise AwsError("Resource.AlreadyAssociated", f"Gateway {gateway.id} already has a gateway route table.")
+        self._check_gateway_table(table)
+        gateway.edge_association = RouteTableAssociation(id=self._ids.new("rtbassoc"), route_table=table)
+        return gateway.edge_association.id
+
+    def _is_gateway_table(self, table: RouteTable) -> bool:
+        """SPEC R7: is the table edge-associated with a gateway?"""
+        return any(a.route_table is table for a, owner in self._associations() if not isinstance(owner, Subnet))
+
+    def _subnet_cidrs(self, vpc: Vpc) -> set[IPNetwork]:
+        return {c for s in self.subnets if s.vpc is vpc for c in s.cidrs}
+
+    def _check_gateway_table(self, table: RouteTable) -> None:
+        """SPEC R7: what a table must be to serve as a gateway route table."""
         if table.is_main:
             raise _invalid(f"The main route table {table.id} cannot be a gateway route table.")
         if table.propagating_vgws:
@@ -1058,14 +1110,12 @@ class Network:
             )
         for route in table.routes:
             self._check_gateway_route(table, route.destination, route.target)
-        gateway.edge_association = RouteTableAssociation(id=self._ids.new("rtbassoc"), route_table=table)
-        return gateway.edge_association.id
 
     def _check_gateway_route(self, table: RouteTable, destination: IPNetwork | None, target: str) -> None:
         """SPEC R7: a gateway route table routes the VPC CIDR or a whole subnet CIDR to local or an ENI."""
         if target == LOCAL:
             return
-        subnet_cidrs = {c for s in self.subnets if s.vpc is table.vpc for c in s.cidrs}
+        subnet_cidrs = self._subnet_cidrs(table.vpc)
         if destination is None or (destination not in table.vpc.cidrs and destination not in subnet_cidrs):
             raise _invalid(
                 f"Gateway route table {table.id}: destination {destination} must be the VPC CIDR or a subnet CIDR."
@@ -1122,7 +1172,7 @@ class Network:
         if main_of is not None:
             if table.vpc is not main_of:
                 raise _invalid(f"Route table {table.id} is not in {main_of.id}.")
-            if any(a.route_table is table for a, owner in self._associations() if not isinstance(owner, Subnet)):
+            if self._is_gateway_table(table):
                 raise _invalid(f"The gateway route table {table.id} cannot be the main route table (R7).")
             main_of.main_route_table, main_of.main_route_table_association_id = table, new_id
             return new_id
@@ -1130,12 +1180,15 @@ class Network:
             _, owner = self._find_association(association)
         else:
             owner = self._edge_owner(association) or self._get(association, Subnet)
-        owner_vpc = owner.vpc
-        if owner_vpc is not table.vpc:
+            current = owner.route_table_association if isinstance(owner, Subnet) else owner.edge_association
+            if current is None:
+                raise AwsError(
+                    "InvalidAssociationID.NotFound", f"{owner.id} has no route table association to replace."
+                )
+        if owner.vpc is not table.vpc:
             raise _invalid(f"Route table {table.id} and {owner.id} belong to different networks.")
         if not isinstance(owner, Subnet):
-            for route in table.routes:
-                self._check_gateway_route(table, route.destination, route.target)
+            self._check_gateway_table(table)
         replacement = RouteTableAssociation(id=new_id, route_table=table)
         if isinstance(owner, Subnet):
             owner.route_table_association = replacement
@@ -1160,43 +1213,22 @@ class Network:
         target_id = target.id if isinstance(target, Resource) else target
         if not isinstance(target_id, str) or "-" not in target_id:
             raise _invalid(f"Value ({target!r}) is not a route target: give a gateway, ENI, instance, pcx or its id.")
-        kinds: dict[str, type[Resource]] = {
-            "igw": InternetGateway,
-            "eigw": EgressOnlyInternetGateway,
-            "nat": NatGateway,
-            "eni": NetworkInterface,
-            "i": Instance,
-            "pcx": VpcPeeringConnection,
-            "tgw": TransitGateway,
-            "vgw": VpnGateway,
-            "vpce": VpcEndpoint,
-        }
-        kind = kinds.get(target_id.split("-", 1)[0])
+        kind = _ROUTE_TARGET_TYPES.get(target_id.split("-", 1)[0])
         if kind is None:
             raise _invalid(f"Value ({target!r}) is not a route target: give a gateway, ENI, instance, pcx or its id.")
         obj = self._get(target_id, kind)
-        elsewhere = _invalid(f"Route table {table.id} and {obj.id} belong to different networks.")
-        if isinstance(obj, InternetGateway | VpnGateway):
-            if obj.vpc is not table.vpc:
-                raise _invalid(f"route table {table.id} and network gateway {obj.id} belong to different networks")
-        elif isinstance(obj, EgressOnlyInternetGateway):
-            if obj.vpc is not table.vpc:
-                raise elsewhere
+        if getattr(obj, "vpc", table.vpc) is not table.vpc:
+            noun = "network gateway " if isinstance(obj, InternetGateway | VpnGateway) else ""  # AWS's wording
+            raise _invalid(f"route table {table.id} and {noun}{obj.id} belong to different networks")
+        if isinstance(obj, EgressOnlyInternetGateway):
             if destination is not None and destination.version != 6:
                 raise _invalid(f"An egress-only internet gateway routes IPv6 only, not {destination} (I3).")
         elif isinstance(obj, NatGateway):
-            if obj.vpc is not table.vpc:
-                raise elsewhere
             if destination is not None and destination.version == 6 and not _within(destination, _NAT64_PREFIX):
                 raise _invalid(
                     f"A NAT gateway routes IPv4, or IPv6 inside {_NAT64_PREFIX} (NAT64), not {destination}."
                 )
-        elif isinstance(obj, NetworkInterface):
-            if obj.vpc is not table.vpc:
-                raise elsewhere
         elif isinstance(obj, Instance):
-            if obj.vpc is not table.vpc:
-                raise elsewhere
             if len(obj.network_interfaces) != 1:
                 raise AwsError(
                     "InvalidInstanceID",
@@ -1224,14 +1256,14 @@ class Network:
         if destination is not None:
             for block in table.vpc.cidrs:
                 if _within(destination, block) and destination != block:
-                    subnet_cidrs = {c for s in self.subnets if s.vpc is table.vpc for c in s.cidrs}
+                    subnet_cidrs = self._subnet_cidrs(table.vpc)
                     kind = "local" if target == LOCAL else target_kind_of(target)
                     if destination not in subnet_cidrs or kind not in _MIDDLEBOX_TARGETS:
                         raise _invalid(
                             f"The destination {destination} is inside {table.vpc.id}'s block {block}: only a whole "
                             "subnet CIDR towards a NAT gateway, network interface or instance is allowed (R4)."
                         )
-        if any(a.route_table is table for a, owner in self._associations() if not isinstance(owner, Subnet)):
+        if self._is_gateway_table(table):
             self._check_gateway_route(table, destination, target)
 
     @_mutates
@@ -1307,7 +1339,7 @@ class Network:
                 raise _invalid(f"The local route {key} can only target a NAT gateway, network interface or instance.")
             if not is_local_route:
                 self._check_route_destination(table, cidr, target_id)
-            elif any(a.route_table is table for a, o in self._associations() if not isinstance(o, Subnet)):
+            elif self._is_gateway_table(table):
                 self._check_gateway_route(table, cidr, target_id)
         index = table.routes.index(route)
         table.routes[index] = attrs.evolve(route, target=target_id)
@@ -1836,7 +1868,7 @@ class Network:
 
     def _prefix_entries(self, entries: Iterable[object], family: str) -> dict[IPNetwork, str]:
         parsed: dict[IPNetwork, str] = {}
-        for item in entries:
+        for item in _items(entries, "entries"):
             cidr, description = item if isinstance(item, tuple) else (item, "")
             block = parse_network(cidr, "cidr")
             if block.version != (6 if family == "IPv6" else 4):
@@ -1864,8 +1896,7 @@ class Network:
             raise _invalid(f"Value ({prefix_list_name!r}) for parameter prefixListName is invalid.")
         if address_family not in ("IPv4", "IPv6"):
             raise _invalid(f"Value ({address_family!r}) for parameter addressFamily is invalid: IPv4 or IPv6.")
-        if isinstance(max_entries, bool) or not isinstance(max_entries, int) or not 1 <= max_entries <= 1000:
-            raise _invalid(f"Value ({max_entries!r}) for parameter maxEntries is invalid: 1..1000.")
+        _check_range(max_entries, "maxEntries", 1, 1000)
         parsed = self._prefix_entries(entries, address_family)
         if len(parsed) > max_entries:
             raise _invalid(f"{len(parsed)} entries exceed max_entries {max_entries}.")
@@ -1894,7 +1925,7 @@ class Network:
         if pl.owner_id == "AWS":
             raise AwsError("OperationNotPermitted", f"{pl.id} is managed by AWS and cannot be modified.")
         added = self._prefix_entries(add_entries, pl.address_family)
-        removed = [parse_network(c, "cidr") for c in remove_entries]
+        removed = [parse_network(c, "cidr") for c in _items(remove_entries, "removeEntries")]
         if max_entries is not None and (added or removed):
             raise AwsError(
                 "InvalidParameterCombination", f"Change the entries or the size of {pl.id}, not both in one call."
@@ -1904,8 +1935,7 @@ class Network:
                 raise _invalid(f"The entry {block} is not in {pl.id}.")
         size = pl.max_entries
         if max_entries is not None:
-            if isinstance(max_entries, bool) or not isinstance(max_entries, int) or not 1 <= max_entries <= 1000:
-                raise _invalid(f"Value ({max_entries!r}) for parameter maxEntries is invalid: 1..1000.")
+            _check_range(max_entries, "maxEntries", 1, 1000)
             size = max_entries
         entries = {k: v for k, v in pl.entries.items() if k not in removed} | added
         if len(entries) > size:
@@ -1972,7 +2002,7 @@ class Network:
         if isinstance(groups, str | Resource):
             groups = [groups]
         resolved: list[SecurityGroup] = []
-        for ref in groups:
+        for ref in _items(groups, "securityGroups"):
             sg = self._get(ref, SecurityGroup)
             if sg.vpc is not vpc:
                 raise AwsError(
@@ -2239,7 +2269,9 @@ class Network:
     def _assign(self, eni: NetworkInterface, version: int, explicit: Sequence[str], count: int) -> list[IPAddress]:
         """Add addresses of one family to an ENI (E4), within its instance type's limit when attached (E3)."""
         field = "privateIpAddress" if version == 4 else "ipv6Address"
-        planned = self._plan_addresses(eni.subnet, version, list(explicit), _count(count, f"{field}Count"), field)
+        planned = self._plan_addresses(
+            eni.subnet, version, _items(explicit, field), _count(count, f"{field}Count"), field
+        )
         if not planned:
             raise _invalid(f"Give {field} values or a count of at least 1.")
         current = eni.private_ip_addresses if version == 4 else eni.ipv6_addresses
@@ -2256,7 +2288,7 @@ class Network:
     def _unassign(self, eni: NetworkInterface, version: int, values: Sequence[str]) -> None:
         """Remove addresses of one family; never the primary private IPv4; their EIPs are disassociated."""
         field = "privateIpAddress" if version == 4 else "ipv6Address"
-        addresses = [parse_address(a, field, version=4 if version == 4 else 6) for a in values]
+        addresses = [parse_address(a, field, version=4 if version == 4 else 6) for a in _items(values, field)]
         _no_repeats(addresses, field)
         current: list[IPAddress] = eni.private_ip_addresses if version == 4 else eni.ipv6_addresses  # type: ignore[assignment]
         for address in addresses:
@@ -2873,7 +2905,7 @@ class Network:
         """
         tgw = self._get(transit_gateway, TransitGateway)
         the_vpc = self._get(vpc, Vpc)
-        chosen = [self._get(s, Subnet) for s in subnets]
+        chosen = [self._get(s, Subnet) for s in _items(subnets, "subnetIds")]
         if not chosen:
             raise _invalid("A transit gateway VPC attachment needs at least one subnet.")
         zones: dict[str, str] = {}
@@ -3037,9 +3069,7 @@ class Network:
         attachment_id = self._tgw_pair(table, attachment)[1].id if attachment is not None else None
         if any(r.destination == cidr for r in table.static_routes):
             raise AwsError("RouteAlreadyExists", f"The route {cidr} already exists in {table.id}.")
-        table.routes.append(
-            TransitGatewayRoute(cidr, attachment_id, state="active" if attachment_id else "blackhole")
-        )
+        table.routes.append(TransitGatewayRoute(cidr, attachment_id))
         self._refresh_routes()
         return next(r for r in table.routes if r.destination == cidr and r.type == "static")
 
@@ -3145,7 +3175,7 @@ class Network:
             raise AwsError("InvalidParameterCombination", "Give exactly one of vpn_gateway or transit_gateway.")
         vgw = self._get(vpn_gateway, VpnGateway) if vpn_gateway is not None else None
         tgw = self._get(transit_gateway, TransitGateway) if transit_gateway is not None else None
-        routes = [parse_network(c, "destinationCidrBlock") for c in static_routes]
+        routes = [parse_network(c, "destinationCidrBlock") for c in _items(static_routes, "staticRoutes")]
         vpn = self._add(
             VpnConnection(
                 tags=_tags(name, tags),
@@ -3250,6 +3280,7 @@ class Network:
                 f"The Vpc Endpoint Service '{service_name}' does not exist; use one of {services}.",
             )
         tables = self._endpoint_tables(the_vpc, route_tables)
+        tag_map = _tags(name, tags)
         existing = next((p for p in self.managed_prefix_lists if p.prefix_list_name == service_name), None)
         for table in tables:
             if existing is not None and table.find_route(existing.id) is not None:
@@ -3257,7 +3288,7 @@ class Network:
         prefix_list = self._service_prefix_list(service_name)
         endpoint = self._add(
             VpcEndpoint(
-                tags=_tags(name, tags),
+                tags=tag_map,
                 id=self._new_id(VpcEndpoint),
                 vpc=the_vpc,
                 service_name=service_name,
@@ -3268,7 +3299,7 @@ class Network:
         return endpoint
 
     def _endpoint_tables(self, vpc: Vpc, route_tables: Iterable[object]) -> list[RouteTable]:
-        tables = [self._get(t, RouteTable) for t in route_tables]
+        tables = [self._get(t, RouteTable) for t in _items(route_tables, "routeTableIds")]
         for table in tables:
             if table.vpc is not vpc:
                 raise _invalid(f"Route table {table.id} is not in {vpc.id}.")
