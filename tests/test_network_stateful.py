@@ -1405,9 +1405,8 @@ class NetworkMachine(RuleBasedStateMachine):
         for pcx in self.net.vpc_peering_connections:
             assert self.alive(pcx.requester_vpc), f"{pcx} joins a deleted VPC"
             assert self.alive(pcx.accepter_vpc), f"{pcx} joins a deleted VPC"
-            # SPEC I5: an active peering never joins overlapping VPCs. A pending one may come to (the accepter may
-            # add a block meanwhile, as AWS allows); accepting it then fails.
-            if pcx.status == "active":
+            # SPEC I5: a live peering never joins overlapping VPCs (an overlapping block fails a pending one).
+            if pcx.status in ("active", "pending-acceptance"):
                 clash = [c for c in pcx.requester_vpc.cidrs if overlaps(c, pcx.accepter_vpc.cidrs)]
                 assert not clash, f"{pcx} joins VPCs that overlap on {clash} (SPEC I5)"
 

@@ -131,16 +131,15 @@ def test_a_failed_peering_between_vpcs_that_no_longer_overlap_does_not_block_a_n
     assert (failed.status, pcx.status) == ("failed", "active")
 
 
-def test_accepting_a_peering_whose_vpcs_now_overlap_fails_it(
+def test_a_pending_peering_whose_vpcs_come_to_overlap_fails_at_once(
     net: vpcsim.Network, app: vpcsim.Vpc, outer: vpcsim.Vpc
 ) -> None:
-    # SPEC I5: the accepter added an overlapping block while the peering was pending.
+    # SPEC I5: the accepter added an overlapping block while the peering was pending: the request fails.
     pcx = net.create_vpc_peering_connection(app, outer, auto_accept=False)
-    net.associate_vpc_cidr_block(outer, "10.0.128.0/17")
     route = net.create_route(app.main_route_table, "10.4.0.0/16", pcx)
     assert route.state == "blackhole"
 
-    net.accept_vpc_peering_connection(pcx)
+    net.associate_vpc_cidr_block(outer, "10.0.128.0/17")
 
     assert pcx.status == "failed"
     assert "Overlapping CIDRs" in pcx.status_message
@@ -314,3 +313,19 @@ def test_a_failed_peering_does_not_keep_its_vpcs_alive() -> None:
     assert pcx.id not in net
     assert b.id not in net
     assert net.vpcs == [a]
+
+
+def test_a_pending_peering_fails_when_the_accepter_adds_an_overlapping_block() -> None:
+    # SPEC I5 (VPC User Guide, adding IPv4 CIDR blocks): the accepter may add the block; the request then fails.
+    net = vpcsim.Network(seed=18)
+    a = net.create_vpc("10.8.0.0/16")
+    b = net.create_vpc("100.64.0.0/16")
+    pcx = net.create_vpc_peering_connection(b, a, auto_accept=False)
+    net.associate_vpc_cidr_block(a, "100.64.0.0/16")
+    assert pcx.status == "failed"
+    assert "100.64.0.0/16" in pcx.status_message
+    with pytest.raises(vpcsim.AwsError) as err:
+        net.accept_vpc_peering_connection(pcx)
+    assert err.value.code == "InvalidStateTransition"
+    # a failed request does not stand in the way of a new one (which fails too, as they still overlap)
+    assert net.create_vpc_peering_connection(b, a).status == "failed"

@@ -773,6 +773,10 @@ class Network:
         for table in self.route_tables:
             if table.vpc is the_vpc:
                 _insert_local_route(table, new)
+        for pcx in self.vpc_peering_connections:
+            if pcx.status == "pending-acceptance" and pcx.joins(the_vpc):
+                # SPEC I5: the accepter may add an overlapping block; the pending request then fails.
+                pcx.status, pcx.status_message = _peering_status(pcx.requester_vpc, pcx.accepter_vpc, pcx.status)
         self._refresh_routes()  # TGW tables propagate the VPC's CIDRs
         return new
 
@@ -2816,11 +2820,11 @@ class Network:
 
     @_mutates
     def accept_vpc_peering_connection(self, peering: VpcPeeringConnection | str) -> None:
-        """Accept a pending peering; it fails instead when the VPCs' CIDRs overlap by now (I5)."""
+        """Accept a pending peering (one whose VPCs came to overlap has already failed, I5)."""
         pcx = self._get(peering, VpcPeeringConnection)
         if pcx.status != "pending-acceptance":
             raise AwsError("InvalidStateTransition", f"{pcx.id} is {pcx.status}, not pending-acceptance.")
-        pcx.status, pcx.status_message = _peering_status(pcx.requester_vpc, pcx.accepter_vpc, "active")
+        pcx.status = "active"
         self._refresh_routes()
 
     @_mutates
