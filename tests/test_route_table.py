@@ -14,6 +14,7 @@ import pytest
 
 import vpcsim
 from vpcsim.model.route_table import Route
+from vpcsim.testing import assert_refused
 from vpcsim.testing import assert_refused as refused
 
 
@@ -92,24 +93,18 @@ def test_explicit_association_with_the_main_table(lab: Lab) -> None:
 def test_second_explicit_association_is_already_associated(lab: Lab, second: str) -> None:
     lab.net.associate_route_table(lab.rt, lab.a)
     table = lab.rt if second == "custom" else lab.net.create_route_table(lab.vpc)
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(lab.net, "Resource.AlreadyAssociated") as e:
         lab.net.associate_route_table(table, lab.a)
-    assert e.value.code == "Resource.AlreadyAssociated"
     assert lab.a.id in e.value.message
-    assert lab.net.snapshot() == before
 
 
 def test_associating_a_subnet_of_another_vpc_is_refused(lab: Lab) -> None:
     other = lab.net.create_vpc("10.1.0.0/16")
     foreign = lab.net.create_subnet(other, "10.1.1.0/24")
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(lab.net, "InvalidParameterValue") as e:
         lab.net.associate_route_table(lab.rt, foreign)
-    assert e.value.code == "InvalidParameterValue"
     assert lab.rt.id in e.value.message
     assert foreign.id in e.value.message
-    assert lab.net.snapshot() == before
 
 
 def test_disassociate_falls_back_to_the_main_table(lab: Lab) -> None:
@@ -124,27 +119,19 @@ def test_disassociate_falls_back_to_the_main_table(lab: Lab) -> None:
 
 
 def test_disassociate_unknown_association_is_not_found(lab: Lab) -> None:
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(lab.net, "InvalidAssociationID.NotFound") as e:
         lab.net.disassociate_route_table("rtbassoc-0123456789abcdef0")
-    assert e.value.code == "InvalidAssociationID.NotFound"
     assert "rtbassoc-0123456789abcdef0" in e.value.message
-    assert lab.net.snapshot() == before
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(lab.net, "InvalidAssociationID.NotFound") as e:
         lab.net.disassociate_route_table(lab.a)
-    assert e.value.code == "InvalidAssociationID.NotFound"
     assert lab.a.id in e.value.message
-    assert lab.net.snapshot() == before
 
 
 def test_main_association_cannot_be_disassociated(lab: Lab) -> None:
     main_association = lab.vpc.main_route_table_association_id
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(lab.net, "InvalidParameterValue") as e:
         lab.net.disassociate_route_table(main_association)
-    assert e.value.code == "InvalidParameterValue"
     assert main_association in e.value.message
-    assert lab.net.snapshot() == before
 
 
 def test_replace_a_subnet_association(lab: Lab) -> None:
@@ -179,78 +166,57 @@ def test_replace_the_main_table(lab: Lab) -> None:
 
 def test_main_table_must_come_from_the_same_vpc(lab: Lab) -> None:
     foreign = lab.net.create_route_table(lab.net.create_vpc("10.1.0.0/16"))
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(lab.net, "InvalidParameterValue") as e:
         lab.net.replace_route_table_association(lab.vpc.main_route_table_association_id, foreign)
-    assert e.value.code == "InvalidParameterValue"
     assert foreign.id in e.value.message
-    assert lab.net.snapshot() == before
 
 
 def test_gateway_route_table_cannot_become_the_main_table(lab: Lab) -> None:
     # AWS VPC User Guide, main route table: "You cannot set a gateway route table as the main route table."
     igw = attached_igw(lab)
     lab.net.associate_route_table(lab.rt, igw)
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(lab.net, "InvalidParameterValue") as e:
         lab.net.replace_route_table_association(lab.vpc.main_route_table_association_id, lab.rt)
-    assert e.value.code == "InvalidParameterValue"
     assert lab.rt.id in e.value.message
-    assert lab.net.snapshot() == before
 
 
 def test_main_table_cannot_be_deleted(lab: Lab) -> None:
     main = lab.vpc.main_route_table
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(lab.net, "DependencyViolation") as e:
         lab.net.delete_route_table(main)
-    assert e.value.code == "DependencyViolation"
     assert main.id in e.value.message
-    assert lab.net.snapshot() == before
 
 
 def test_replaced_main_table_cannot_be_deleted_either(lab: Lab) -> None:
     lab.net.replace_route_table_association(lab.vpc.main_route_table_association_id, lab.rt)
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(lab.net, "DependencyViolation") as e:
         lab.net.delete_route_table(lab.rt)
-    assert e.value.code == "DependencyViolation"
     assert lab.rt.id in e.value.message
-    assert lab.net.snapshot() == before
 
 
 def test_table_with_a_subnet_association_cannot_be_deleted(lab: Lab) -> None:
     lab.net.associate_route_table(lab.rt, lab.b)
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(lab.net, "DependencyViolation") as e:
         lab.net.delete_route_table(lab.rt)
-    assert e.value.code == "DependencyViolation"
     assert lab.rt.id in e.value.message
     assert lab.b.id in e.value.message
-    assert lab.net.snapshot() == before
 
 
 def test_table_with_an_edge_association_cannot_be_deleted(lab: Lab) -> None:
     igw = attached_igw(lab)
     lab.net.associate_route_table(lab.rt, igw)
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(lab.net, "DependencyViolation") as e:
         lab.net.delete_route_table(lab.rt)
-    assert e.value.code == "DependencyViolation"
     assert igw.id in e.value.message
-    assert lab.net.snapshot() == before
 
 
 def test_delete_an_unused_table(lab: Lab) -> None:
     lab.net.delete_route_table(lab.rt)
     assert lab.rt not in lab.net
     assert lab.net.route_tables == [lab.vpc.main_route_table]
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(lab.net, "InvalidRouteTableID.NotFound") as e:
         lab.net.delete_route_table(lab.rt.id)
-    assert e.value.code == "InvalidRouteTableID.NotFound"
     assert lab.rt.id in e.value.message
-    assert lab.net.snapshot() == before
 
 
 @attrs.frozen
@@ -316,12 +282,9 @@ def test_custom_table_has_one_local_route_per_vpc_cidr(lab: Lab) -> None:
 
 def test_local_route_cannot_be_deleted(lab: Lab) -> None:
     for table in (lab.rt, lab.vpc.main_route_table):
-        before = lab.net.snapshot()
-        with pytest.raises(vpcsim.AwsError) as e:
+        with assert_refused(lab.net, "InvalidParameterValue") as e:
             lab.net.delete_route(table, "10.0.0.0/16")
-        assert e.value.code == "InvalidParameterValue"
         assert "10.0.0.0/16" in e.value.message
-        assert lab.net.snapshot() == before
 
 
 @pytest.mark.parametrize("target", ["igw", "vgw", "nat", "pcx"])
@@ -396,12 +359,9 @@ def test_more_specific_route_to_a_whole_subnet_via_eni(lab: Lab) -> None:
 def test_other_routes_more_specific_than_local_are_refused(lab: Lab, destination: str, target: str) -> None:
     appliance = middlebox(lab)
     targets = {"igw": attached_igw(lab), "eni": appliance.primary_network_interface, "instance": appliance}
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(lab.net, "InvalidParameterValue") as e:
         lab.net.create_route(lab.rt, destination, targets[target])
-    assert e.value.code == "InvalidParameterValue"
     assert destination in e.value.message
-    assert lab.net.snapshot() == before
 
 
 def test_more_specific_route_to_a_whole_subnet_via_instance(lab: Lab) -> None:
@@ -455,23 +415,17 @@ def test_replace_local_route_target_with_an_instance_and_back(lab: Lab) -> None:
 
 def test_local_route_cannot_point_at_a_gateway(lab: Lab) -> None:
     igw = attached_igw(lab)
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(lab.net, "InvalidParameterValue") as e:
         lab.net.replace_route(lab.rt, "10.0.0.0/16", igw)
-    assert e.value.code == "InvalidParameterValue"
     assert "10.0.0.0/16" in e.value.message
-    assert lab.net.snapshot() == before
 
 
 def test_only_a_vpc_cidr_route_can_target_local(lab: Lab) -> None:
     igw = attached_igw(lab)
     lab.net.create_route(lab.rt, "0.0.0.0/0", igw)
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(lab.net, "InvalidParameterValue") as e:
         lab.net.replace_route(lab.rt, "0.0.0.0/0", "local")
-    assert e.value.code == "InvalidParameterValue"
     assert "0.0.0.0/0" in e.value.message
-    assert lab.net.snapshot() == before
 
 
 # ---------------------------------------------------------------------- R8: reserved link-local range
@@ -482,12 +436,9 @@ def test_routes_into_the_reserved_link_local_range_are_refused(lab: Lab, destina
     # SPEC R8 / AWS VPC User Guide: "You can't add routes to IPv4 addresses that are an exact match or a subset of
     # 169.254.168.0/22"; a larger block that overlaps it is allowed.
     igw = attached_igw(lab)
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(lab.net, "InvalidParameterValue") as e:
         lab.net.create_route(lab.rt, destination, igw)
-    assert e.value.code == "InvalidParameterValue"
     assert destination in e.value.message
-    assert lab.net.snapshot() == before
 
 
 def test_route_larger_than_the_link_local_range_is_allowed(lab: Lab) -> None:
@@ -523,12 +474,9 @@ def test_duplicate_route_already_exists(lab: Lab) -> None:
     lab.net.create_route(lab.rt, "0.0.0.0/0", igw)
     nat = lab.net.create_nat_gateway(lab.a, connectivity="private")
     for target in (igw, nat):
-        before = lab.net.snapshot()
-        with pytest.raises(vpcsim.AwsError) as e:
+        with assert_refused(lab.net, "RouteAlreadyExists") as e:
             lab.net.create_route(lab.rt, "0.0.0.0/0", target)
-        assert e.value.code == "RouteAlreadyExists"
         assert "0.0.0.0/0" in e.value.message
-        assert lab.net.snapshot() == before
 
 
 def test_same_destination_in_another_table_is_fine(lab: Lab) -> None:
@@ -544,13 +492,10 @@ def test_replace_and_delete_a_missing_route_are_not_found(lab: Lab) -> None:
         lambda: lab.net.replace_route(lab.rt, "192.168.0.0/16", igw),
         lambda: lab.net.delete_route(lab.rt, "192.168.0.0/16"),
     ):
-        before = lab.net.snapshot()
-        with pytest.raises(vpcsim.AwsError) as e:
+        with assert_refused(lab.net, "InvalidRoute.NotFound") as e:
             operation()
-        assert e.value.code == "InvalidRoute.NotFound"
         assert "192.168.0.0/16" in e.value.message
         assert lab.rt.id in e.value.message
-        assert lab.net.snapshot() == before
 
 
 def test_replace_then_delete_a_static_route(lab: Lab) -> None:
@@ -617,12 +562,9 @@ def test_egress_only_internet_gateway_routes_ipv6_only(lab: Lab) -> None:
     assert route.destination == ipaddress.IPv6Network("::/0")
     assert route.target_kind == "egress-only-internet-gateway"
     assert route.state == "active"
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(lab.net, "InvalidParameterValue") as e:
         lab.net.create_route(lab.rt, "0.0.0.0/0", eigw)
-    assert e.value.code == "InvalidParameterValue"
     assert "0.0.0.0/0" in e.value.message
-    assert lab.net.snapshot() == before
     lab.net.delete_egress_only_internet_gateway(eigw)
     assert route_to(lab.rt, "::/0").state == "blackhole"
 
@@ -646,12 +588,9 @@ def test_nat_gateway_routes_ipv4_or_nat64_only(lab: Lab) -> None:
     lab.net.associate_vpc_cidr_block(lab.vpc, amazon_provided_ipv6_cidr_block=True)
     nat = lab.net.create_nat_gateway(lab.a, connectivity="private")
     assert lab.net.create_route(lab.rt, "64:ff9b::/96", nat).state == "active"
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(lab.net, "InvalidParameterValue") as e:
         lab.net.create_route(lab.rt, "::/0", nat)
-    assert e.value.code == "InvalidParameterValue"
     assert "::/0" in e.value.message
-    assert lab.net.snapshot() == before
 
 
 def test_eni_target_follows_its_instance_state(lab: Lab) -> None:
@@ -699,12 +638,9 @@ def test_instance_with_two_enis_is_not_a_route_target(lab: Lab) -> None:
     appliance = middlebox(lab)
     second = lab.net.create_network_interface(lab.b)
     lab.net.attach_network_interface(second, appliance, device_index=1)
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(lab.net, "InvalidInstanceID") as e:
         lab.net.create_route(lab.rt, "0.0.0.0/0", appliance)
-    assert e.value.code == "InvalidInstanceID"
     assert appliance.id in e.value.message
-    assert lab.net.snapshot() == before
 
 
 def test_peering_connection_target_and_blackhole_after_delete(lab: Lab) -> None:
@@ -721,22 +657,16 @@ def test_peering_connection_target_and_blackhole_after_delete(lab: Lab) -> None:
 def test_peering_connection_of_other_vpcs_is_refused(lab: Lab) -> None:
     x, y = lab.net.create_vpc("172.16.0.0/16"), lab.net.create_vpc("172.17.0.0/16")
     pcx = lab.net.create_vpc_peering_connection(x, y)
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(lab.net, "InvalidParameterValue") as e:
         lab.net.create_route(lab.rt, "172.16.0.0/16", pcx)
-    assert e.value.code == "InvalidParameterValue"
     assert pcx.id in e.value.message
-    assert lab.net.snapshot() == before
 
 
 def test_transit_gateway_target_needs_an_attachment(lab: Lab) -> None:
     tgw = lab.net.create_transit_gateway()
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(lab.net, "InvalidTransitGatewayID.NotFound") as e:
         lab.net.create_route(lab.rt, "10.64.0.0/10", tgw)
-    assert e.value.code == "InvalidTransitGatewayID.NotFound"
     assert tgw.id in e.value.message
-    assert lab.net.snapshot() == before
     attachment = lab.net.create_transit_gateway_vpc_attachment(tgw, lab.vpc, [lab.a, lab.b])
     route = lab.net.create_route(lab.rt, "10.64.0.0/10", tgw)
     assert route.target_kind == "transit-gateway"
@@ -778,22 +708,16 @@ def test_gateway_endpoint_routes_its_prefix_list(lab: Lab) -> None:
 def test_gateway_endpoint_routes_are_managed_by_the_endpoint(lab: Lab) -> None:
     endpoint = lab.net.create_vpc_endpoint(lab.vpc, "com.amazonaws.us-east-1.dynamodb", route_tables=[lab.rt])
     prefix_list_id = endpoint.prefix_list_id
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(lab.net, "InvalidParameterValue") as e:
         lab.net.delete_route(lab.rt, prefix_list_id)
-    assert e.value.code == "InvalidParameterValue"
     assert endpoint.id in e.value.message
-    assert lab.net.snapshot() == before
     # AWS: a gateway endpoint is not a target create_route takes (RouteNotSupported).
     for destination in (prefix_list_id, "0.0.0.0/0"):
         with refused(lab.net, "RouteNotSupported", endpoint.id):
             lab.net.create_route(lab.vpc.main_route_table, destination, endpoint)
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(lab.net, "RouteAlreadyExists") as e:
         lab.net.create_vpc_endpoint(lab.vpc, "com.amazonaws.us-east-1.dynamodb", route_tables=[lab.rt])
-    assert e.value.code == "RouteAlreadyExists"
     assert prefix_list_id in e.value.message
-    assert lab.net.snapshot() == before
     lab.net.modify_vpc_endpoint(endpoint, add_route_tables=[lab.vpc.main_route_table], remove_route_tables=[lab.rt])
     assert lab.rt.find_route(prefix_list_id) is None
     assert route_to(lab.vpc.main_route_table, prefix_list_id).target == endpoint.id
@@ -815,33 +739,24 @@ def test_gateway_endpoint_routes_are_managed_by_the_endpoint(lab: Lab) -> None:
     ],
 )
 def test_unknown_targets_are_refused(lab: Lab, target: object, code: str) -> None:
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(lab.net, code) as e:
         lab.net.create_route(lab.rt, "0.0.0.0/0", target)
-    assert e.value.code == code
     assert str(target) in e.value.message
-    assert lab.net.snapshot() == before
 
 
 def test_target_in_another_vpc_is_refused(lab: Lab) -> None:
     other = lab.net.create_vpc("10.1.0.0/16")
     nat = lab.net.create_nat_gateway(lab.net.create_subnet(other, "10.1.1.0/24"), connectivity="private")
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(lab.net, "InvalidParameterValue") as e:
         lab.net.create_route(lab.rt, "0.0.0.0/0", nat)
-    assert e.value.code == "InvalidParameterValue"
     assert nat.id in e.value.message
-    assert lab.net.snapshot() == before
 
 
 def test_unknown_route_table_is_not_found(lab: Lab) -> None:
     igw = attached_igw(lab)
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(lab.net, "InvalidRouteTableID.NotFound") as e:
         lab.net.create_route("rtb-0123456789abcdef0", "0.0.0.0/0", igw)
-    assert e.value.code == "InvalidRouteTableID.NotFound"
     assert "rtb-0123456789abcdef0" in e.value.message
-    assert lab.net.snapshot() == before
 
 
 # ---------------------------------------------------------------------- R7: gateway route tables
@@ -883,13 +798,10 @@ def test_gateway_table_refuses_other_routes(lab: Lab, destination: str, target: 
         "nat": lab.net.create_nat_gateway(lab.a, connectivity="private"),
     }
     lab.net.associate_route_table(lab.rt, igw)
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(lab.net, "InvalidParameterValue") as e:
         lab.net.create_route(lab.rt, destination, targets[target])
-    assert e.value.code == "InvalidParameterValue"
     assert lab.rt.id in e.value.message
     assert (destination if offender == "destination" else targets[target].id) in e.value.message
-    assert lab.net.snapshot() == before
 
 
 def test_gateway_table_refuses_a_prefix_list_destination(lab: Lab) -> None:
@@ -897,23 +809,17 @@ def test_gateway_table_refuses_a_prefix_list_destination(lab: Lab) -> None:
     eni = middlebox(lab).primary_network_interface
     prefix_list = lab.net.create_managed_prefix_list("corp", max_entries=2, entries=["10.0.1.0/24"])
     lab.net.associate_route_table(lab.rt, igw)
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(lab.net, "InvalidParameterValue") as e:
         lab.net.create_route(lab.rt, prefix_list, eni)
-    assert e.value.code == "InvalidParameterValue"
     assert lab.rt.id in e.value.message
-    assert lab.net.snapshot() == before
 
 
 def test_table_with_an_internet_route_cannot_become_a_gateway_table(lab: Lab) -> None:
     igw = attached_igw(lab)
     lab.net.create_route(lab.rt, "0.0.0.0/0", igw)
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(lab.net, "InvalidParameterValue") as e:
         lab.net.associate_route_table(lab.rt, igw)
-    assert e.value.code == "InvalidParameterValue"
     assert "0.0.0.0/0" in e.value.message
-    assert lab.net.snapshot() == before
 
 
 def test_table_with_route_propagation_cannot_become_a_gateway_table(lab: Lab) -> None:
@@ -923,44 +829,32 @@ def test_table_with_route_propagation_cannot_become_a_gateway_table(lab: Lab) ->
     vgw = lab.net.create_vpn_gateway()
     lab.net.attach_vpn_gateway(vgw, lab.vpc)
     lab.net.enable_vgw_route_propagation(lab.rt, vgw)
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(lab.net, "InvalidParameterValue") as e:
         lab.net.associate_route_table(lab.rt, igw)
-    assert e.value.code == "InvalidParameterValue"
     assert lab.rt.id in e.value.message
-    assert lab.net.snapshot() == before
 
 
 def test_main_table_cannot_become_a_gateway_table(lab: Lab) -> None:
     igw = attached_igw(lab)
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(lab.net, "InvalidParameterValue") as e:
         lab.net.associate_route_table(lab.vpc.main_route_table, igw)
-    assert e.value.code == "InvalidParameterValue"
     assert lab.vpc.main_route_table.id in e.value.message
-    assert lab.net.snapshot() == before
 
 
 def test_edge_association_needs_the_gateway_attached_to_the_vpc(lab: Lab) -> None:
     igw = lab.net.create_internet_gateway()
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(lab.net, "Gateway.NotAttached") as e:
         lab.net.associate_route_table(lab.rt, igw)
-    assert e.value.code == "Gateway.NotAttached"
     assert igw.id in e.value.message
-    assert lab.net.snapshot() == before
 
 
 def test_second_edge_association_is_already_associated(lab: Lab) -> None:
     igw = attached_igw(lab)
     lab.net.associate_route_table(lab.rt, igw)
     other = lab.net.create_route_table(lab.vpc)
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(lab.net, "Resource.AlreadyAssociated") as e:
         lab.net.associate_route_table(other, igw)
-    assert e.value.code == "Resource.AlreadyAssociated"
     assert igw.id in e.value.message
-    assert lab.net.snapshot() == before
 
 
 def test_edge_association_ends_with_disassociate_or_detach(lab: Lab) -> None:
@@ -1055,21 +949,15 @@ def test_static_route_coexists_with_a_propagated_one(lab: Lab, vpn: Vpn) -> None
     lab.net.delete_route(lab.rt, "192.168.0.0/16")
     assert len(propagated(lab.rt)) == 1
     # A propagated route is not a static route: it cannot be deleted by hand.
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(lab.net, "InvalidRoute.NotFound"):
         lab.net.delete_route(lab.rt, "192.168.0.0/16")
-    assert e.value.code == "InvalidRoute.NotFound"
-    assert lab.net.snapshot() == before
 
 
 def test_propagation_needs_the_vgw_attached_to_the_vpc(lab: Lab) -> None:
     vgw = lab.net.create_vpn_gateway()
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(lab.net, "Gateway.NotAttached") as e:
         lab.net.enable_vgw_route_propagation(lab.rt, vgw)
-    assert e.value.code == "Gateway.NotAttached"
     assert vgw.id in e.value.message
-    assert lab.net.snapshot() == before
 
 
 # ---------------------------------------------------------------------- prefix-list destinations
@@ -1082,12 +970,9 @@ def test_route_to_a_customer_prefix_list(lab: Lab) -> None:
     assert route == Route(target=igw.id, destination_prefix_list_id=prefix_list.id)
     assert route.destination_key == prefix_list.id
     assert route_to(lab.rt, prefix_list.id) == route
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(lab.net, "RouteAlreadyExists") as e:
         lab.net.create_route(lab.rt, prefix_list.id, igw)
-    assert e.value.code == "RouteAlreadyExists"
     assert prefix_list.id in e.value.message
-    assert lab.net.snapshot() == before
 
 
 def test_prefix_list_route_replace_and_delete(lab: Lab) -> None:
@@ -1097,12 +982,9 @@ def test_prefix_list_route_replace_and_delete(lab: Lab) -> None:
     lab.net.create_route(lab.rt, prefix_list.id, igw)
     assert lab.net.replace_route(lab.rt, prefix_list, nat).target == nat.id
     # A prefix list in use by a route cannot be deleted.
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(lab.net, "DependencyViolation") as e:
         lab.net.delete_managed_prefix_list(prefix_list)
-    assert e.value.code == "DependencyViolation"
     assert lab.rt.id in e.value.message
-    assert lab.net.snapshot() == before
     lab.net.delete_route(lab.rt, prefix_list.id)
     assert lab.rt.find_route(prefix_list.id) is None
     lab.net.delete_managed_prefix_list(prefix_list)
@@ -1111,12 +993,9 @@ def test_prefix_list_route_replace_and_delete(lab: Lab) -> None:
 
 def test_unknown_prefix_list_is_not_found(lab: Lab) -> None:
     igw = attached_igw(lab)
-    before = lab.net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(lab.net, "InvalidPrefixListID.NotFound") as e:
         lab.net.create_route(lab.rt, "pl-0123456789abcdef0", igw)
-    assert e.value.code == "InvalidPrefixListID.NotFound"
     assert "pl-0123456789abcdef0" in e.value.message
-    assert lab.net.snapshot() == before
 
 
 def test_replacing_a_gateway_association_checks_the_table_like_associating() -> None:
@@ -1130,17 +1009,11 @@ def test_replacing_a_gateway_association_checks_the_table_like_associating() -> 
     edge = net.create_route_table(vpc)
     propagating = net.create_route_table(vpc)
     net.enable_vgw_route_propagation(propagating, vgw)
-    before = net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as err:
+    with assert_refused(net, "InvalidAssociationID.NotFound") as err:
         net.replace_route_table_association(igw, edge)
-    assert err.value.code == "InvalidAssociationID.NotFound"
     assert igw.id in err.value.message
-    assert net.snapshot() == before
     net.associate_route_table(edge, igw)
     for table in (vpc.main_route_table, propagating):
-        before = net.snapshot()
-        with pytest.raises(vpcsim.AwsError) as err:
+        with assert_refused(net, "InvalidParameterValue") as err:
             net.replace_route_table_association(igw, table)
-        assert err.value.code == "InvalidParameterValue"
         assert table.id in err.value.message
-        assert net.snapshot() == before

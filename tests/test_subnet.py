@@ -11,6 +11,7 @@ import ipaddress
 import pytest
 
 import vpcsim
+from vpcsim.testing import assert_refused
 from vpcsim.testing import assert_refused as refused
 
 
@@ -84,35 +85,26 @@ def test_subnet_sizes_16_to_28_inside_the_vpc(net: vpcsim.Network, vpc: vpcsim.V
 def test_subnet_outside_the_vpc_or_too_small_is_invalid_range(
     net: vpcsim.Network, vpc: vpcsim.Vpc, cidr: str
 ) -> None:
-    before = net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(net, "InvalidSubnet.Range") as e:
         net.create_subnet(vpc, cidr)
-    assert e.value.code == "InvalidSubnet.Range"
     assert cidr in e.value.message
-    assert net.snapshot() == before
 
 
 def test_subnet_straddling_two_vpc_blocks_is_invalid_range(net: vpcsim.Network) -> None:
     # 10.2.0.0/24 + 10.2.1.0/24: adjacent blocks (outside 10.0.0.0/15, whose VPCs cannot add from 10.0.0.0/16).
     vpc = net.create_vpc("10.2.0.0/24")
     net.associate_vpc_cidr_block(vpc, "10.2.1.0/24")
-    before = net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(net, "InvalidSubnet.Range") as e:
         net.create_subnet(vpc, "10.2.0.0/23")
-    assert e.value.code == "InvalidSubnet.Range"
     assert "10.2.0.0/23" in e.value.message
-    assert net.snapshot() == before
 
 
 @pytest.mark.parametrize("cidr", ["10.0.1.0/24", "10.0.1.128/25", "10.0.0.0/23", "10.0.1.16/28", "10.0.0.0/16"])
 def test_overlapping_subnets_conflict(net: vpcsim.Network, vpc: vpcsim.Vpc, subnet: vpcsim.Subnet, cidr: str) -> None:
-    before = net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(net, "InvalidSubnet.Conflict") as e:
         net.create_subnet(vpc, cidr)
-    assert e.value.code == "InvalidSubnet.Conflict"
     assert cidr in e.value.message
     assert subnet.id in e.value.message
-    assert net.snapshot() == before
 
 
 def test_subnets_of_different_vpcs_may_overlap(net: vpcsim.Network, vpc: vpcsim.Vpc, subnet: vpcsim.Subnet) -> None:
@@ -124,23 +116,17 @@ def test_subnets_of_different_vpcs_may_overlap(net: vpcsim.Network, vpc: vpcsim.
 
 @pytest.mark.parametrize("az", ["us-east-1z", "us-west-2a", "", "use1-az1"])
 def test_unknown_availability_zone_is_refused(net: vpcsim.Network, vpc: vpcsim.Vpc, az: str) -> None:
-    before = net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(net, "InvalidParameterValue") as e:
         net.create_subnet(vpc, "10.0.1.0/24", az=az)
-    assert e.value.code == "InvalidParameterValue"
     assert repr(az) in e.value.message
     assert "us-east-1a" in e.value.message  # it lists where subnets can go
-    assert net.snapshot() == before
 
 
 @pytest.mark.parametrize("cidr", ["10.0.1.0/33", "10.0.1.300/24", "banana", "10.0.1.0", "2001:db8::/64"])
 def test_malformed_subnet_cidr_is_invalid_parameter_value(net: vpcsim.Network, vpc: vpcsim.Vpc, cidr: str) -> None:
-    before = net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(net, "InvalidParameterValue") as e:
         net.create_subnet(vpc, cidr)
-    assert e.value.code == "InvalidParameterValue"
     assert cidr in e.value.message
-    assert net.snapshot() == before
 
 
 @pytest.mark.parametrize(("cidr", "expected"), [("10.0.1.1/24", "10.0.1.0/24"), ("10.0.7.200/20", "10.0.0.0/20")])
@@ -163,12 +149,9 @@ def test_subnet_cidr_with_host_bits_conflicts_as_its_network(
 
 
 def test_unknown_vpc_is_not_found(net: vpcsim.Network, vpc: vpcsim.Vpc) -> None:
-    before = net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(net, "InvalidVpcID.NotFound") as e:
         net.create_subnet("vpc-0fffffffffffffff0", "10.0.1.0/24")
-    assert e.value.code == "InvalidVpcID.NotFound"
     assert "vpc-0fffffffffffffff0" in e.value.message
-    assert net.snapshot() == before
 
 
 # ---------------------------------------------------------------------- secondary CIDR blocks
@@ -183,11 +166,8 @@ def test_subnet_in_a_secondary_block(net: vpcsim.Network, vpc: vpcsim.Vpc) -> No
 
 
 def test_subnet_in_a_block_not_yet_associated_is_invalid_range(net: vpcsim.Network, vpc: vpcsim.Vpc) -> None:
-    before = net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(net, "InvalidSubnet.Range"):
         net.create_subnet(vpc, "100.64.2.0/24")
-    assert e.value.code == "InvalidSubnet.Range"
-    assert net.snapshot() == before
 
 
 # ---------------------------------------------------------------------- E4: reserved addresses
@@ -212,16 +192,11 @@ def test_freed_address_is_reused_lowest_first(net: vpcsim.Network, subnet: vpcsi
 
 @pytest.mark.parametrize("address", ["10.0.1.0", "10.0.1.1", "10.0.1.2", "10.0.1.3", "10.0.1.255"])
 def test_reserved_address_cannot_be_chosen(net: vpcsim.Network, subnet: vpcsim.Subnet, address: str) -> None:
-    before = net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(net, "InvalidParameterValue") as e:
         net.run_instance(subnet, private_ip=address)
-    assert e.value.code == "InvalidParameterValue"
     assert address in e.value.message
-    assert net.snapshot() == before
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(net, "InvalidParameterValue") as e:
         net.create_network_interface(subnet, private_ip=address)
-    assert e.value.code == "InvalidParameterValue"
-    assert net.snapshot() == before
 
 
 @pytest.mark.parametrize("address", ["10.0.1.4", "10.0.1.100", "10.0.1.254"])
@@ -243,23 +218,17 @@ def test_reserved_addresses_of_a_secondary_block_subnet(net: vpcsim.Network, vpc
 
 
 def test_address_outside_the_subnet_is_refused(net: vpcsim.Network, vpc: vpcsim.Vpc, subnet: vpcsim.Subnet) -> None:
-    before = net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(net, "InvalidParameterValue") as e:
         net.run_instance(subnet, private_ip="10.0.2.10")
-    assert e.value.code == "InvalidParameterValue"
     assert "10.0.2.10" in e.value.message
-    assert net.snapshot() == before
 
 
 def test_address_in_use_is_refused(net: vpcsim.Network, subnet: vpcsim.Subnet) -> None:
     holder = net.run_instance(subnet, private_ip="10.0.1.10")
-    before = net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(net, "InvalidIPAddress.InUse") as e:
         net.create_network_interface(subnet, private_ip="10.0.1.10")
-    assert e.value.code == "InvalidIPAddress.InUse"
     assert "10.0.1.10" in e.value.message
     assert holder.primary_network_interface.id in e.value.message
-    assert net.snapshot() == before
 
 
 # ---------------------------------------------------------------------- available addresses
@@ -288,25 +257,17 @@ def test_a_28_holds_eleven_addresses(net: vpcsim.Network, vpc: vpcsim.Vpc) -> No
     enis = [net.create_network_interface(small) for _ in range(11)]
     assert [str(e.private_ip) for e in enis] == [f"10.0.0.{n}" for n in range(20, 31)]
     assert small.available_ip_address_count == 0
-    before = net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(net, "InsufficientFreeAddressesInSubnet") as e:
         net.create_network_interface(small)
-    assert e.value.code == "InsufficientFreeAddressesInSubnet"
     assert small.id in e.value.message
-    assert net.snapshot() == before
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(net, "InsufficientFreeAddressesInSubnet") as e:
         net.run_instance(small)
-    assert e.value.code == "InsufficientFreeAddressesInSubnet"
-    assert net.snapshot() == before
 
 
 def test_secondary_addresses_beyond_the_free_ones_are_refused(net: vpcsim.Network, vpc: vpcsim.Vpc) -> None:
     small = net.create_subnet(vpc, "10.0.0.16/28")
-    before = net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(net, "InsufficientFreeAddressesInSubnet"):
         net.create_network_interface(small, secondary_private_ip_count=11)
-    assert e.value.code == "InsufficientFreeAddressesInSubnet"
-    assert net.snapshot() == before
     eni = net.create_network_interface(small, secondary_private_ip_count=10)
     assert len(eni.private_ip_addresses) == 11
 
@@ -329,12 +290,9 @@ def test_reserved_ipv6_addresses_cannot_be_chosen(net: vpcsim.Network, ipv6_vpc:
     block = nth64(ipv6_vpc, 0)
     subnet = net.create_subnet(ipv6_vpc, "10.0.1.0/24", ipv6_cidr_block=str(block))
     address = (block.broadcast_address if offset < 0 else block.network_address + offset).compressed
-    before = net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(net, "InvalidParameterValue") as e:
         net.create_network_interface(subnet, ipv6_addresses=[address])
-    assert e.value.code == "InvalidParameterValue"
     assert address in e.value.message
-    assert net.snapshot() == before
 
 
 def test_ipv6_subnet_that_is_not_a_64_of_the_vpc_block_is_invalid_range(
@@ -349,33 +307,24 @@ def test_ipv6_subnet_that_is_not_a_64_of_the_vpc_block_is_invalid_range(
         "2001:db8:1:2::/64",  # a /64 outside the VPC block
     ]
     for cidr in wrong:
-        before = net.snapshot()
-        with pytest.raises(vpcsim.AwsError) as e:
+        with assert_refused(net, "InvalidSubnet.Range", cidr) as e:
             net.create_subnet(ipv6_vpc, "10.0.1.0/24", ipv6_cidr_block=cidr)
-        assert e.value.code == "InvalidSubnet.Range", cidr
         assert cidr in e.value.message
-        assert net.snapshot() == before
 
 
 def test_ipv6_subnet_in_a_vpc_without_ipv6_is_invalid_range(net: vpcsim.Network, vpc: vpcsim.Vpc) -> None:
-    before = net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(net, "InvalidSubnet.Range") as e:
         net.create_subnet(vpc, "10.0.1.0/24", ipv6_cidr_block="2600:1f00::/64")
-    assert e.value.code == "InvalidSubnet.Range"
     assert "2600:1f00::/64" in e.value.message
-    assert net.snapshot() == before
 
 
 def test_ipv6_subnets_conflict(net: vpcsim.Network, ipv6_vpc: vpcsim.Vpc) -> None:
     block = str(nth64(ipv6_vpc, 0))
     first = net.create_subnet(ipv6_vpc, "10.0.1.0/24", ipv6_cidr_block=block)
-    before = net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(net, "InvalidSubnet.Conflict") as e:
         net.create_subnet(ipv6_vpc, "10.0.2.0/24", ipv6_cidr_block=block)
-    assert e.value.code == "InvalidSubnet.Conflict"
     assert block in e.value.message
     assert first.id in e.value.message
-    assert net.snapshot() == before
 
 
 def test_assign_ipv6_on_creation(net: vpcsim.Network, ipv6_vpc: vpcsim.Vpc) -> None:
@@ -388,11 +337,8 @@ def test_assign_ipv6_on_creation(net: vpcsim.Network, ipv6_vpc: vpcsim.Vpc) -> N
 
 
 def test_assign_ipv6_on_creation_needs_an_ipv6_block(net: vpcsim.Network, ipv6_vpc: vpcsim.Vpc) -> None:
-    before = net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(net, "InvalidParameterCombination"):
         net.create_subnet(ipv6_vpc, "10.0.1.0/24", assign_ipv6_address_on_creation=True)
-    assert e.value.code == "InvalidParameterCombination"
-    assert net.snapshot() == before
 
 
 # ---------------------------------------------------------------------- modify_subnet_attribute
@@ -411,30 +357,21 @@ def test_map_public_ip_on_launch(net: vpcsim.Network, subnet: vpcsim.Subnet) -> 
 
 
 def test_modify_subnet_attribute_refuses_non_booleans(net: vpcsim.Network, subnet: vpcsim.Subnet) -> None:
-    before = net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(net, "InvalidParameterValue") as e:
         net.modify_subnet_attribute(subnet, map_public_ip_on_launch="true")  # type: ignore[arg-type]
-    assert e.value.code == "InvalidParameterValue"
     assert "'true'" in e.value.message
-    assert net.snapshot() == before
 
 
 def test_assign_ipv6_on_creation_refused_without_an_ipv6_block(net: vpcsim.Network, subnet: vpcsim.Subnet) -> None:
-    before = net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(net, "InvalidParameterCombination") as e:
         net.modify_subnet_attribute(subnet, map_public_ip_on_launch=True, assign_ipv6_address_on_creation=True)
-    assert e.value.code == "InvalidParameterCombination"
     assert subnet.id in e.value.message
-    assert net.snapshot() == before
 
 
 def test_modify_unknown_subnet_is_not_found(net: vpcsim.Network, subnet: vpcsim.Subnet) -> None:
-    before = net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(net, "InvalidSubnetID.NotFound") as e:
         net.modify_subnet_attribute("subnet-0123456789abcdef0", map_public_ip_on_launch=True)
-    assert e.value.code == "InvalidSubnetID.NotFound"
     assert "subnet-0123456789abcdef0" in e.value.message
-    assert net.snapshot() == before
 
 
 # ---------------------------------------------------------------------- delete_subnet
@@ -442,13 +379,10 @@ def test_modify_unknown_subnet_is_not_found(net: vpcsim.Network, subnet: vpcsim.
 
 def test_delete_subnet_with_an_eni_is_dependency_violation(net: vpcsim.Network, subnet: vpcsim.Subnet) -> None:
     eni = net.create_network_interface(subnet)
-    before = net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(net, "DependencyViolation") as e:
         net.delete_subnet(subnet)
-    assert e.value.code == "DependencyViolation"
     assert subnet.id in e.value.message
     assert eni.id in e.value.message
-    assert net.snapshot() == before
     net.delete_network_interface(eni)
     net.delete_subnet(subnet)
     assert subnet not in net
@@ -456,12 +390,9 @@ def test_delete_subnet_with_an_eni_is_dependency_violation(net: vpcsim.Network, 
 
 def test_delete_subnet_with_an_instance_is_dependency_violation(net: vpcsim.Network, subnet: vpcsim.Subnet) -> None:
     instance = net.run_instance(subnet)
-    before = net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(net, "DependencyViolation") as e:
         net.delete_subnet(subnet.id)
-    assert e.value.code == "DependencyViolation"
     assert instance.primary_network_interface.id in e.value.message
-    assert net.snapshot() == before
     net.terminate_instance(instance)
     net.delete_subnet(subnet.id)
     assert net.subnets == []
@@ -469,12 +400,9 @@ def test_delete_subnet_with_an_instance_is_dependency_violation(net: vpcsim.Netw
 
 def test_delete_subnet_with_a_nat_gateway_is_dependency_violation(net: vpcsim.Network, subnet: vpcsim.Subnet) -> None:
     nat = net.create_nat_gateway(subnet, connectivity="private")
-    before = net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(net, "DependencyViolation") as e:
         net.delete_subnet(subnet)
-    assert e.value.code == "DependencyViolation"
     assert nat.network_interface.id in e.value.message
-    assert net.snapshot() == before
 
 
 def test_deleted_subnet_frees_its_range_and_its_route_table(
@@ -491,9 +419,6 @@ def test_deleted_subnet_frees_its_range_and_its_route_table(
 
 def test_delete_unknown_subnet_is_not_found(net: vpcsim.Network, subnet: vpcsim.Subnet) -> None:
     net.delete_subnet(subnet)
-    before = net.snapshot()
-    with pytest.raises(vpcsim.AwsError) as e:
+    with assert_refused(net, "InvalidSubnetID.NotFound") as e:
         net.delete_subnet(subnet.id)
-    assert e.value.code == "InvalidSubnetID.NotFound"
     assert subnet.id in e.value.message
-    assert net.snapshot() == before
