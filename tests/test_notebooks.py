@@ -1,0 +1,31 @@
+"""Every notebook in notebooks/ runs top to bottom on a real Jupyter kernel (nbclient), so the notebooks stay true."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+
+
+def test_there_are_notebooks() -> None:
+    assert NOTEBOOKS
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_runs(path: Path) -> None:
+    notebook = nbformat.read(path, as_version=4)
+    NotebookClient(
+        notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    ).execute()
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
+    assert not [o for o in outputs if o.output_type == "error"]
+    text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    if path.name.startswith("01-"):
+        assert "AttachmentLimitExceeded" in text  # E3: a third ENI on a t3.micro
+        assert "OperationNotPermitted" in text  # E1: the primary ENI stays
+        assert "blackhole" in text  # R6: the what-if copy lost its NAT gateway
+        assert "unchanged: True" in text  # SPEC X: refusals change nothing
