@@ -517,3 +517,35 @@ def test_connection_tracking_unknown_field_is_refused(lab: Lab) -> None:
         connection_tracking={"tcp_timeout": 100},
     )  # fmt: skip
     assert "tcp_timeout" in message
+
+
+def test_assign_and_unassign_ipv6_addresses() -> None:
+    # SPEC E3/E4: IPv6 addresses come from the subnet's /64, within the instance type's per-ENI limit.
+    net = vpcsim.Network(seed=6)
+    vpc = net.create_vpc("10.0.0.0/16", amazon_provided_ipv6_cidr_block=True)
+    assert vpc.ipv6_cidr_block is not None
+    block = next(vpc.ipv6_cidr_block.subnets(new_prefix=64))
+    subnet = net.create_subnet(vpc, "10.0.1.0/24", ipv6_cidr_block=str(block))
+    web = net.run_instance(subnet, instance_type="t3.micro")  # 2 IPv6 addresses per ENI
+    eni = web.primary_network_interface
+    chosen = str(block.network_address + 100)
+    added = net.assign_ipv6_addresses(eni, ipv6_addresses=[chosen])
+    assert [str(a) for a in added] == [chosen]
+    added += net.assign_ipv6_addresses(eni, count=1)
+    assert eni.ipv6_addresses == added
+    assert all(subnet.used_addresses[a] == eni.id for a in added)
+    message = refused(net, "PrivateIpAddressLimitExceeded", net.assign_ipv6_addresses, eni, count=1)
+    assert "t3.micro" in message
+    message = refused(
+        net, "InvalidParameterValue", net.unassign_ipv6_addresses, eni, [str(block.network_address + 7)]
+    )
+    assert str(block.network_address + 7) in message
+    net.unassign_ipv6_addresses(eni, [chosen])
+    assert [str(a) for a in eni.ipv6_addresses] == [str(added[1])]
+    assert block.network_address + 100 not in subnet.used_addresses
+
+
+def test_ipv6_addresses_need_the_subnet_to_have_a_block(lab: Lab) -> None:
+    eni = lab.net.create_network_interface(lab.subnet)
+    message = refused(lab.net, "InvalidParameterCombination", lab.net.assign_ipv6_addresses, eni, count=1)
+    assert lab.subnet.id in message

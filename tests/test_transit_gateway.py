@@ -416,3 +416,26 @@ def test_a_vpc_route_to_the_transit_gateway_through_its_attachment(
     net.delete_transit_gateway_vpc_attachment(app_attachment)
     route = next(r for r in app.main_route_table.routes if r.destination_key == "10.1.0.0/16")
     assert (route.target, route.state) == (tgw.id, "blackhole")
+
+
+def test_delete_a_route_table_only_once_nothing_uses_it(
+    net: vpcsim.Network, tgw: vpcsim.TransitGateway, app_attachment: vpcsim.TransitGatewayAttachment
+) -> None:
+    table = net.create_transit_gateway_route_table(tgw, name="spoke")
+    net.disassociate_transit_gateway_route_table(tgw.default_route_table_id or "", app_attachment)
+    net.associate_transit_gateway_route_table(table, app_attachment)
+    with refused(net, "IncorrectState", app_attachment.id):
+        net.delete_transit_gateway_route_table(table)
+    net.disassociate_transit_gateway_route_table(table, app_attachment)
+    net.delete_transit_gateway_route_table(table)
+    assert table.id not in net
+    with refused(net, "InvalidRouteTableID.NotFound", table.id):
+        net.delete_transit_gateway_route_table(table)
+
+
+def test_deleting_the_default_route_table_clears_the_default(net: vpcsim.Network, tgw: vpcsim.TransitGateway) -> None:
+    default = tgw.default_route_table_id
+    assert default is not None
+    net.delete_transit_gateway_route_table(default)
+    assert tgw.default_route_table_id is None
+    assert net.transit_gateway_route_tables == []
