@@ -4,7 +4,9 @@ Build a network with EC2-like operations (``Network``), then ask what reaches wh
 :class:`AwsError` with AWS's error code and leaves the network unchanged.
 """
 
-from vpcsim.errors import AwsError, VpcsimError
+from vpcsim.engine.endpoints import INTERNET, Endpoint, InternetHost, internet
+from vpcsim.engine.verdict import EXPLANATIONS, Disposition, Hop, Packet, Trace
+from vpcsim.errors import AwsError, InvalidEndpointError, InvalidFlowError, VpcsimError
 from vpcsim.model.addresses import ElasticIp
 from vpcsim.model.gateways import (
     CustomerGateway,
@@ -34,14 +36,22 @@ from vpcsim.model.vpc import Vpc
 from vpcsim.network import Network
 
 __all__ = [
+    "EXPLANATIONS",
+    "INTERNET",
     "AwsError",
     "ConnectionTracking",
     "CustomerGateway",
+    "Disposition",
     "EgressOnlyInternetGateway",
     "ElasticIp",
+    "Endpoint",
+    "Hop",
     "Instance",
     "InstanceTypeInfo",
     "InternetGateway",
+    "InternetHost",
+    "InvalidEndpointError",
+    "InvalidFlowError",
     "ManagedPrefixList",
     "MetadataOptions",
     "NatGateway",
@@ -49,6 +59,7 @@ __all__ = [
     "NetworkAcl",
     "NetworkAclEntry",
     "NetworkInterface",
+    "Packet",
     "Quotas",
     "Route",
     "RouteTable",
@@ -56,6 +67,7 @@ __all__ = [
     "SecurityGroup",
     "SecurityGroupRule",
     "Subnet",
+    "Trace",
     "TransitGateway",
     "TransitGatewayAttachment",
     "TransitGatewayRoute",
@@ -67,6 +79,7 @@ __all__ = [
     "VpnConnection",
     "VpnGateway",
     "instance_type_info",
+    "internet",
 ]
 
 __version__ = "0.1.0"

@@ -6,7 +6,7 @@ A dropped packet is data (a disposition), never an exception. An invalid operati
 
 from __future__ import annotations
 
-__all__ = ["AwsError", "VpcsimError"]
+__all__ = ["AwsError", "InvalidEndpointError", "InvalidFlowError", "VpcsimError"]
 
 
 class VpcsimError(Exception):
@@ -44,3 +44,11 @@ class AwsError(VpcsimError, ValueError):
 
     def __reduce__(self) -> tuple[type[AwsError], tuple[str, str]]:
         return (type(self), (self.code, self.message))
+
+
+class InvalidEndpointError(VpcsimError, ValueError):
+    """A flow endpoint that names nothing in the network, more than one thing, or something that cannot send."""
+
+
+class InvalidFlowError(VpcsimError, ValueError):
+    """A flow that cannot exist: an unknown protocol, a port out of range, ports on a protocol without them."""

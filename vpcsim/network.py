@@ -57,6 +57,8 @@ from vpcsim.model.vpc import Vpc
 if TYPE_CHECKING:
     import networkx as nx
 
+    from vpcsim.engine.verdict import Trace
+
 __all__ = ["Network"]
 
 P = ParamSpec("P")
@@ -618,6 +620,96 @@ class Network:
             "quotas": _plain(self.quotas),
         }
         return {"network": network} | {rid: _plain_fields(resource) for rid, resource in self._index.items()}
+
+    # ------------------------------------------------------------------ questions
+
+    def trace(
+        self,
+        src: object,
+        dst: object,
+        protocol: object = "tcp",
+        port: object = None,
+        src_port: object = None,
+        *,
+        ip_version: int | None = None,
+    ) -> Trace:
+        """Walk one flow hop by hop, and its reply, with the rule that decided at every step.
+
+        Parameters
+        ----------
+        src, dst
+            An instance (its primary ENI), ENI, NAT gateway or internet gateway (the internet), their id, an IP
+            address (private, public or Elastic; an address outside the model is an internet host, or an
+            on-premises one when a VPN routes it), ``vpcsim.INTERNET`` or ``vpcsim.internet(ip)``.
+        protocol : str or int
+            ``"tcp"``, ``"udp"``, ``"icmp"`` (ICMPv6 on an IPv6 flow) or a protocol number.
+        port : int, optional
+            Destination port (TCP/UDP, required); the ICMP type (echo request by default).
+        src_port : int, optional
+            Source port; by default the client's lowest ephemeral port (SPEC N4: 32768). The ICMP code for ICMP.
+        ip_version : 4 or 6, optional
+            Address family when both ends are resources; otherwise the given addresses decide (IPv4 by default).
+
+        Returns
+        -------
+        Trace
+            ``disposition``, ``explanation``, ``hops``, ``delivered``, ``reply``, ``connected``, ``blockers``.
+
+        Raises
+        ------
+        ValueError
+            An unknown or ambiguous endpoint (``InvalidEndpointError``), an impossible flow (``InvalidFlowError``).
+
+        Examples
+        --------
+        >>> from vpcsim.examples import demo_network
+        >>> net = demo_network()
+        >>> t = net.trace("api", "db", protocol="tcp", port=5432)
+        >>> t.disposition, t.connected
+        (<Disposition.ACCEPTED: 'ACCEPTED'>, True)
+        >>> t = net.trace("web", "db", protocol="tcp", port=5432)
+        >>> t.disposition, t.explanation, t.decided_by.kind
+        (<Disposition.DENIED_IN: 'DENIED_IN'>, 'SUBNET_ACL_RESTRICTION', 'nacl-ingress')
+        """
+        from vpcsim.engine.trace import trace
+
+        return trace(self, self._by_name(src), self._by_name(dst), protocol, port, src_port, ip_version=ip_version)
+
+    def reachable(
+        self,
+        src: object,
+        dst: object,
+        protocol: object = "tcp",
+        port: object = None,
+        src_port: object = None,
+        *,
+        ip_version: int | None = None,
+    ) -> bool:
+        """Whether ``src`` can reach ``dst``: delivered, and the reply comes back (``trace(...).connected``).
+
+        Examples
+        --------
+        >>> from vpcsim.examples import demo_network
+        >>> net = demo_network()
+        >>> net.reachable("api", "db", port=5432), net.reachable("web", "db", port=5432)
+        (True, False)
+        """
+        return self.trace(src, dst, protocol, port, src_port, ip_version=ip_version).connected
+
+    def _by_name(self, ref: object) -> object:
+        """A Name tag stands for its instance (or other resource) when it names exactly one."""
+        if not isinstance(ref, str) or ref in self._index:
+            return ref
+        named = [r for r in self._index.values() if r.name == ref]
+        instances = [r for r in named if isinstance(r, Instance)]
+        chosen = instances or named
+        if len(chosen) == 1:
+            return chosen[0]
+        if len(chosen) > 1:
+            from vpcsim.errors import InvalidEndpointError
+
+            raise InvalidEndpointError(f"{ref!r} names {len(chosen)} resources: {', '.join(r.id for r in chosen)}.")
+        return ref
 
     # ------------------------------------------------------------------ VPCs
 
@@ -2487,6 +2579,21 @@ class Network:
         the_instance.state = "terminated"
         self._remove(the_instance)
         self._refresh_routes()
+
+    @_mutates
+    def modify_instance_attribute(self, instance: Instance | str, *, source_dest_check: bool) -> None:
+        """ModifyInstanceAttribute's ``SourceDestCheck``: sets the flag of the instance's primary ENI (E5)."""
+        the_instance = self._get(instance, Instance)
+        the_instance.primary_network_interface.source_dest_check = _bool(source_dest_check, "sourceDestCheck")
+
+    @_mutates
+    def configure_nat_instance(self, instance: Instance | str, *, masquerade: bool = True) -> None:
+        """Say what EC2 cannot see: the instance's OS masquerades traffic it forwards (iptables ``MASQUERADE``).
+
+        A NAT instance is an instance with source/dest check off (E5) that rewrites the source of forwarded packets
+        to its own private IP, so private subnets reach the internet through its public address.
+        """
+        self._get(instance, Instance).masquerade = _bool(masquerade, "masquerade")
 
     @_mutates
     def modify_instance_metadata_options(self, instance: Instance | str, /, **options: object) -> MetadataOptions:

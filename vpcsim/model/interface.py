@@ -111,6 +111,8 @@ class Instance(Resource):
     network_interfaces: list[NetworkInterface] = attrs.field(factory=list)
     metadata_options: MetadataOptions = attrs.field(factory=MetadataOptions)
     associate_public_ip: bool = False
+    # Host configuration EC2 cannot see: the OS masquerades forwarded traffic to its own address (a NAT instance).
+    masquerade: bool = False
 
     @property
     def primary_network_interface(self) -> NetworkInterface:
