@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 
@@ -10,7 +11,7 @@ from typer.testing import CliRunner
 
 import vpcsim
 from vpcsim.cli import _app
-from vpcsim.examples import demo_network
+from vpcsim.examples import DEMO_QUESTIONS, demo_network
 
 
 def assert_shows_the_demo_network(output: str) -> None:
@@ -26,12 +27,40 @@ def assert_shows_the_demo_network(output: str) -> None:
         assert subnet.id in output
 
 
+def assert_shows_the_demo_traces(output: str, *, every: bool, wide: bool = True) -> None:
+    """Issue 3: the demo answers its questions and tells three (or every) traces hop by hop with their rules."""
+    network = demo_network()
+    assert "What reaches what" in output
+    told = 0
+    for question, src, dst, protocol, port in DEMO_QUESTIONS:
+        t = network.trace(src, dst, protocol, port)
+        if t.explanation is not None and wide:  # narrow tables fold long codes across lines
+            assert t.explanation in output  # the summary names why it is blocked
+        if question in output.replace("\n", " "):
+            told += 1
+    assert told >= 3
+    web_to_db = network.trace("web", "db", "tcp", 5432)
+    assert web_to_db.decided_by is not None
+    assert web_to_db.decided_by.component in output  # the NACL that blocks it
+    assert "Every setting on the intended path that blocks it" in output
+    assert ("ENI_SG_RULES_MISMATCH" in output) and ("tracked" in output)  # blockers and the stateful reply (G4)
+    assert output.count("=> connected") + output.count("=> not connected") == (len(DEMO_QUESTIONS) if every else 3)
+
+
 @pytest.mark.parametrize("columns", ["80", "200"])
 def test_demo_shows_the_example_network(columns: str) -> None:
     result = CliRunner().invoke(_app(), ["demo"], env={"COLUMNS": columns})  # type: ignore[arg-type]
 
     assert result.exit_code == 0, result.output
     assert_shows_the_demo_network(result.output)
+    assert_shows_the_demo_traces(result.output, every=False, wide=columns == "200")
+
+
+def test_demo_all_tells_every_trace() -> None:
+    result = CliRunner().invoke(_app(), ["demo", "--all"], env={"COLUMNS": "200"})  # type: ignore[arg-type]
+
+    assert result.exit_code == 0, result.output
+    assert_shows_the_demo_traces(result.output, every=True)
 
 
 def test_version_prints_the_package_version() -> None:
@@ -52,7 +81,9 @@ def test_the_installed_console_script_runs_demo() -> None:
     executable = shutil.which("vpcsim")
     assert executable is not None
 
-    done = subprocess.run([executable, "demo"], capture_output=True, text=True, timeout=120, check=False)
+    env = {**os.environ, "COLUMNS": "200"}
+    done = subprocess.run([executable, "demo"], capture_output=True, text=True, timeout=120, check=False, env=env)
 
     assert done.returncode == 0, done.stderr
     assert_shows_the_demo_network(done.stdout)
+    assert_shows_the_demo_traces(done.stdout, every=False)

@@ -8,7 +8,7 @@ from typing import TypeVar
 import pytest
 
 import vpcsim
-from vpcsim.examples import demo_network
+from vpcsim.examples import DEMO_QUESTIONS, demo_network
 
 
 @pytest.fixture(scope="module")
@@ -73,18 +73,56 @@ def test_public_subnets_in_two_zones_behind_an_internet_gateway(demo: vpcsim.Net
         assert default_route(subnet).target == igw.id
 
 
-def test_private_subnets_reach_the_internet_through_a_nat_gateway(demo: vpcsim.Network) -> None:
-    [nat] = demo.nat_gateways
+def test_private_subnets_reach_the_internet_through_a_nat_gateway_in_their_az(demo: vpcsim.Network) -> None:
+    nats = {nat.subnet.availability_zone: nat for nat in demo.nat_gateways}
     [eigw] = demo.egress_only_internet_gateways
-    assert nat.connectivity == "public"
-    assert nat.public_ip is not None
-    assert default_route(nat.subnet).target_kind == "internet-gateway"  # SPEC I4: the NAT sits in a public subnet
+    assert sorted(nats) == ["us-east-1a", "us-east-1b"]
+    for nat in nats.values():
+        assert nat.connectivity == "public"
+        assert nat.public_ip is not None
+        assert default_route(nat.subnet).target_kind == "internet-gateway"  # SPEC I4: the NAT sits in a public subnet
 
-    for name in ("app-a", "data-a"):
+    for name in ("app-a", "data-a", "app-b"):
         subnet = named(demo.subnets, name)
         assert not subnet.map_public_ip_on_launch
-        assert default_route(subnet).target == nat.id
-        assert default_route(subnet, "::/0").target == eigw.id
+        assert default_route(subnet).target == nats[subnet.availability_zone].id
+    for name in ("app-a", "data-a"):
+        assert default_route(named(demo.subnets, name), "::/0").target == eigw.id
+
+
+def test_web_has_two_enis_with_an_elastic_ip_each(demo: vpcsim.Network) -> None:
+    web = named(demo.instances, "web")
+
+    assert len(web.network_interfaces) == 2
+    assert all(len(eni.elastic_ips) == 1 for eni in web.network_interfaces)
+    publics = {eni.public_ip for eni in web.network_interfaces}
+    assert len(publics) == 2
+    assert {eip.public_ip for eip in demo.elastic_ips if eip.name in ("web-eip", "web-admin-eip")} == publics
+
+
+@pytest.mark.parametrize(
+    ("index", "connected", "disposition", "explanation"),
+    [
+        (0, True, "ACCEPTED", None),
+        (1, True, "ACCEPTED", None),
+        (2, False, "DENIED_IN", "ENI_SG_RULES_MISMATCH"),
+        (3, True, "ACCEPTED", None),
+        (4, False, "DENIED_IN", "SUBNET_ACL_RESTRICTION"),
+        (5, True, "ACCEPTED", None),
+        (6, True, "EXITS_NETWORK", None),
+        (7, False, "DENIED_IN", "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS"),
+        (8, False, "DENIED_OUT", "SUBNET_ACL_RESTRICTION"),
+        (9, True, "ACCEPTED", None),
+        (10, True, "ACCEPTED", None),
+    ],
+)
+def test_the_demo_questions_have_the_answers_the_design_intends(
+    demo: vpcsim.Network, index: int, connected: bool, disposition: str, explanation: str | None
+) -> None:
+    question, src, dst, protocol, port = DEMO_QUESTIONS[index]
+    t = demo.trace(src, dst, protocol, port)
+
+    assert (t.connected, t.disposition, t.explanation) == (connected, disposition, explanation), question
 
 
 def test_security_groups_chain_by_reference(demo: vpcsim.Network) -> None:
@@ -96,7 +134,7 @@ def test_security_groups_chain_by_reference(demo: vpcsim.Network) -> None:
     assert ingress(db) == {(6, 5432, api.id)}
     for name, sg in (("web", web), ("api", api), ("db", db)):
         instance = named(demo.instances, name)
-        assert instance.security_groups == [sg]
+        assert instance.security_groups == [sg]  # the primary ENI's groups
 
 
 def test_the_database_subnet_nacl_admits_5432_from_the_app_subnet_only(demo: vpcsim.Network) -> None:

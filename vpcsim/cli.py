@@ -6,11 +6,17 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.table import Table
 
+    from vpcsim.engine.verdict import Trace
     from vpcsim.model.base import Resource
     from vpcsim.network import Network
 
-__all__ = ["inventory", "main"]
+__all__ = ["inventory", "main", "show_trace"]
+
+_ACTION_STYLE = {"deny": "bold red", "drop": "bold red", "deliver": "bold green", "exit": "bold green"}
+# The traces `vpcsim demo` tells hop by hop (indexes into DEMO_QUESTIONS); the others are summarised.
+_DEMO_STORIES = (4, 6, 3)
 
 
 def _label(resource: Resource) -> str:
@@ -61,6 +67,75 @@ def inventory(network: Network, console: Console) -> None:
     console.print(root)
 
 
+def _hop_table(trace: Trace) -> Table:
+    from rich.markup import escape
+    from rich.table import Table
+
+    verdict = str(trace.disposition) + (f" {trace.explanation}" if trace.explanation else "")
+    colour = "green" if trace.delivered else "red"
+    title = f"{'Reply' if trace.is_reply else 'Request'} {escape(str(trace.packet))}: [{colour}]{verdict}[/{colour}]"
+    table = Table(title=title, title_justify="left", show_lines=False, expand=False)
+    for column in ("#", "step", "component", "action", "rule", "detail", "SPEC"):
+        table.add_column(column, overflow="fold")
+    for number, hop in enumerate(trace.hops, 1):
+        style = _ACTION_STYLE.get(hop.action, "")
+        table.add_row(
+            str(number),
+            hop.kind,
+            hop.component,
+            f"[{style}]{hop.action}[/{style}]" if style else hop.action,
+            "" if hop.rule is None else escape(str(hop.rule)),
+            escape(hop.detail + (f" [{hop.explanation}]" if hop.explanation else "")),
+            hop.spec,
+        )
+    return table
+
+
+def show_trace(trace: Trace, console: Console) -> None:
+    """Print a trace hop by hop: the request, the reply, the verdict and every blocker on the intended path."""
+    from rich.markup import escape
+
+    console.print(f"[bold]{escape(str(trace.source))} -> {escape(str(trace.destination))}[/bold]")
+    console.print(_hop_table(trace))
+    if trace.reply is not None:
+        console.print(_hop_table(trace.reply))
+    verdict = "[bold green]connected[/bold green]" if trace.connected else "[bold red]not connected[/bold red]"
+    console.print(f"=> {verdict}")
+    if trace.blockers:
+        console.print("Every setting on the intended path that blocks it:")
+        for hop in trace.blockers:
+            rule = f" rule {hop.rule}" if hop.rule is not None else ""
+            console.print(f"  - {hop.kind} [bold]{hop.component}[/bold]{escape(rule)}: {escape(hop.detail)} "
+                          f"[{hop.explanation}]")  # fmt: skip
+    console.print()
+
+
+def _demo_questions(network: Network, console: Console, details: bool) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from vpcsim.examples import DEMO_QUESTIONS
+
+    traces = [network.trace(src, dst, protocol, port) for _, src, dst, protocol, port in DEMO_QUESTIONS]
+    table = Table(title="What reaches what", title_justify="left")
+    for column in ("question", "answer", "verdict", "decided by"):
+        table.add_column(column, overflow="fold")
+    for (question, *_), trace in zip(DEMO_QUESTIONS, traces, strict=True):
+        answer = "[green]yes[/green]" if trace.connected else "[red]no[/red]"
+        where = trace.decided_by or (trace.reply.decided_by if trace.reply is not None else None)
+        decided = ""
+        if where is not None:
+            decided = f"{where.kind} {where.component}" + (f" rule {where.rule}" if where.rule is not None else "")
+        verdict = str(trace.disposition) + (f" {trace.explanation}" if trace.explanation else "")
+        table.add_row(escape(question), answer, verdict, escape(decided))
+    console.print(table)
+    console.print()
+    for index, trace in enumerate(traces):
+        if details or index in _DEMO_STORIES:
+            console.print(f"[bold cyan]{escape(DEMO_QUESTIONS[index][0])}[/bold cyan]")
+            show_trace(trace, console)
+
+
 def _app() -> object:
     import typer
     from rich.console import Console
@@ -68,14 +143,18 @@ def _app() -> object:
     app = typer.Typer(help="vpcsim: simulate what an AWS VPC does with traffic.", no_args_is_help=True)
 
     @app.command()
-    def demo() -> None:
-        """Build the built-in example network and show what it holds."""
+    def demo(
+        all_traces: bool = typer.Option(False, "--all", help="Tell every trace hop by hop, not only three."),
+    ) -> None:
+        """Build the built-in example network, show what it holds, and trace what reaches what."""
         from vpcsim.examples import demo_network
 
         console = Console()
         with console.status("Building the example network"):
             network = demo_network()
         inventory(network, console)
+        console.print()
+        _demo_questions(network, console, all_traces)
 
     @app.command()
     def version() -> None:

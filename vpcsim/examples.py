@@ -2,18 +2,38 @@
 
 from __future__ import annotations
 
+from vpcsim.engine.endpoints import INTERNET, internet
 from vpcsim.network import Network
 
-__all__ = ["demo_network"]
+__all__ = ["DEMO_QUESTIONS", "demo_network"]
+
+# What `vpcsim demo` asks of the demo network: (question, source, destination, protocol, port).
+DEMO_QUESTIONS: list[tuple[str, object, object, str, int | None]] = [
+    ("Can the internet reach the web server over HTTPS?", INTERNET, "web", "tcp", 443),
+    ("Can the office SSH to the bastion?", internet("203.0.113.10"), "bastion", "tcp", 22),
+    ("Can the rest of the internet SSH to the bastion?", INTERNET, "bastion", "tcp", 22),
+    ("Can the office open web's admin console (its second ENI and EIP)?", internet("203.0.113.10"),
+     "web-admin-eip", "tcp", 443),
+    ("Can the web tier query the database directly?", "web", "db", "tcp", 5432),
+    ("Can the app tier query the database?", "api", "db", "tcp", 5432),
+    ("Can the app tier reach the internet (through the NAT gateway)?", "api", INTERNET, "tcp", 443),
+    ("Can the internet reach the app tier?", INTERNET, "api", "tcp", 8080),
+    ("Can the database reach the internet?", "db", INTERNET, "tcp", 443),
+    ("Can monitoring scrape the app tier across the peering?", "monitoring", "api", "tcp", 9100),
+    ("Can the app tier reach its instance metadata?", "api", "169.254.169.254", "tcp", 80),
+]  # fmt: skip
 
 
 def demo_network() -> Network:
     """A three-tier web application in one VPC, peered with a shared-services VPC.
 
     - ``app`` VPC 10.0.0.0/16 with an IPv6 block: public subnets in two AZs behind an internet gateway, private
-      app and database subnets reaching the internet through a NAT gateway, an egress-only IGW for IPv6.
-    - ``web`` serves HTTP/HTTPS to the internet; ``api`` accepts 8080 from ``web``'s SG only; ``db`` accepts 5432
-      from ``api``'s SG; the database subnet's NACL admits 5432 from the app subnet only.
+      app subnets in both AZs and a database subnet reaching the internet through a NAT gateway per AZ, an
+      egress-only IGW for IPv6.
+    - ``web`` serves HTTP/HTTPS to the internet from its Elastic IP; a second ENI with a second Elastic IP serves an
+      admin console to the office only (an instance with two ENIs and two EIPs, P2). ``api`` accepts 8080 from
+      ``web``'s SG only; ``db`` accepts 5432 from ``api``'s SG; the database subnet's NACL admits 5432 from the app
+      subnet only, so the database is reachable only from the app tier.
     - ``bastion`` (SSH from 203.0.113.0/24, an EIP) sits in ``public-a`` with a second ENI in the app subnet of
       the same AZ (E2), as in AWS's walkthrough of an instance with two ENIs; ``public-b`` is spare capacity.
     - ``shared`` VPC 10.1.0.0/16 holds a ``monitoring`` instance reached over VPC peering.
@@ -33,6 +53,7 @@ def demo_network() -> Network:
     )
     public_b = net.create_subnet(vpc, "10.0.1.0/24", az="us-east-1b", name="public-b", map_public_ip_on_launch=True)
     app = net.create_subnet(vpc, "10.0.10.0/24", az="us-east-1a", name="app-a", ipv6_cidr_block=str(v6[1]))
+    app_b = net.create_subnet(vpc, "10.0.11.0/24", az="us-east-1b", name="app-b")
     data = net.create_subnet(vpc, "10.0.20.0/24", az="us-east-1a", name="data-a")
 
     igw = net.create_internet_gateway(name="app-igw")
@@ -43,12 +64,17 @@ def demo_network() -> Network:
     net.create_route(public_rt, "::/0", igw)
     for subnet in (public_a, public_b):
         net.associate_route_table(public_rt, subnet)
-    nat = net.create_nat_gateway(public_a, allocation=net.allocate_address(name="nat-eip"), name="nat-a")
-    private_rt = net.create_route_table(vpc, name="private-rt")
+    # One NAT gateway per AZ, so an AZ failure leaves the other AZ's private subnets online.
+    nat = net.create_nat_gateway(public_a, allocation=net.allocate_address(name="nat-a-eip"), name="nat-a")
+    nat_b = net.create_nat_gateway(public_b, allocation=net.allocate_address(name="nat-b-eip"), name="nat-b")
+    private_rt = net.create_route_table(vpc, name="private-rt-a")
     net.create_route(private_rt, "0.0.0.0/0", nat)
     net.create_route(private_rt, "::/0", eigw)
     for subnet in (app, data):
         net.associate_route_table(private_rt, subnet)
+    private_rt_b = net.create_route_table(vpc, name="private-rt-b")
+    net.create_route(private_rt_b, "0.0.0.0/0", nat_b)
+    net.associate_route_table(private_rt_b, app_b)
 
     web_sg = net.create_security_group(vpc, "web", description="HTTP(S) from the internet")
     for port in (80, 443):
@@ -57,6 +83,8 @@ def demo_network() -> Network:
     net.authorize_security_group_ingress(api_sg, protocol="tcp", ports=8080, source_group=web_sg)
     db_sg = net.create_security_group(vpc, "db", description="PostgreSQL from api")
     net.authorize_security_group_ingress(db_sg, protocol="tcp", ports=5432, source_group=api_sg)
+    admin_sg = net.create_security_group(vpc, "admin", description="HTTPS admin console from the office")
+    net.authorize_security_group_ingress(admin_sg, protocol="tcp", ports=443, cidr="203.0.113.0/24")
     bastion_sg = net.create_security_group(vpc, "bastion", description="SSH from the office")
     net.authorize_security_group_ingress(bastion_sg, protocol="tcp", ports=22, cidr="203.0.113.0/24")
     net.authorize_security_group_ingress(api_sg, protocol="tcp", ports=22, source_group=bastion_sg)
@@ -71,7 +99,13 @@ def demo_network() -> Network:
     )  # fmt: skip
     net.replace_network_acl_association(data_acl, data)
 
-    net.run_instance(public_a, instance_type="t3.micro", security_groups=[web_sg], name="web", ipv6_address_count=1)
+    web = net.run_instance(
+        public_a, instance_type="t3.micro", security_groups=[web_sg], name="web", ipv6_address_count=1
+    )
+    net.associate_address(net.allocate_address(name="web-eip"), instance=web)
+    admin = net.create_network_interface(public_a, security_groups=[admin_sg], description="web admin eth1")
+    net.attach_network_interface(admin, web, device_index=1)
+    net.associate_address(net.allocate_address(name="web-admin-eip"), network_interface=admin)
     net.run_instance(app, instance_type="m5.large", security_groups=[api_sg], name="api", ipv6_address_count=1)
     net.run_instance(data, instance_type="r5.large", security_groups=[db_sg], name="db")
     bastion = net.run_instance(public_a, instance_type="t3.micro", security_groups=[bastion_sg], name="bastion")

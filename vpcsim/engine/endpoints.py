@@ -15,6 +15,7 @@ import attrs
 
 from vpcsim.addr import IPAddress, IPNetwork
 from vpcsim.errors import InvalidEndpointError
+from vpcsim.model.addresses import ElasticIp
 from vpcsim.model.base import Resource
 from vpcsim.model.gateways import InternetGateway, NatGateway, VpnConnection
 from vpcsim.model.interface import Instance, NetworkInterface
@@ -149,9 +150,13 @@ def _resolve(net: Network, ref: object, role: str) -> _Ref:
             return _Ref("network-interface", found.id, found.network_interface)
         if isinstance(found, InternetGateway):
             return _Ref("internet", f"internet via {found.id}")
+        if isinstance(found, ElasticIp):
+            if found.network_interface is None:
+                raise InvalidEndpointError(f"{role} {found.id} ({found.public_ip}) is not associated with anything.")
+            return _resolve_address(net, found.public_ip, role)
         raise InvalidEndpointError(
-            f"{role} {found.id} is a {type(found).__name__}: give an instance, network interface, NAT gateway, "
-            "IP address or vpcsim.INTERNET."
+            f"{role} {found.id} ({type(found).__name__}) cannot send or receive: give an instance, network "
+            "interface, NAT gateway, Elastic IP, IP address or vpcsim.INTERNET."
         )
     if isinstance(ref, str) and ref.strip() in net:
         return _resolve(net, net.get(ref.strip()), role)

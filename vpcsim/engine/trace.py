@@ -604,8 +604,8 @@ class _Walk:
         out = attrs.evolve(packet, src=eni.private_ip, src_port=port)
         if not self.reply:
             self.conn.nat[nat.id] = (packet.src, packet.src_port, port)
-        self.hop(nat.id, "nat-gateway", "translate", detail=f"source {packet.src} -> {eni.private_ip}",
-                 spec="I4", packet=out)  # fmt: skip
+        self.hop(nat.id, "nat-gateway", "translate", detail=f"source {_endpoint(packet, 'src')} -> "
+                 f"{_endpoint(out, 'src')}", spec="I4", packet=out)  # fmt: skip
         self.leave_subnet(nat.subnet, out, _FROM_INSIDE)
 
     def nat_answer(self, nat: NatGateway, packet: Packet) -> NoReturn:
@@ -616,8 +616,8 @@ class _Walk:
                       detail="a NAT gateway accepts only replies to connections it translated",
                       packet=packet)  # fmt: skip
         back = attrs.evolve(packet, dst=entry[0], dst_port=entry[1])
-        self.hop(nat.id, "nat-gateway", "translate", detail=f"destination {packet.dst} -> {entry[0]}", spec="I4",
-                 packet=back)  # fmt: skip
+        self.hop(nat.id, "nat-gateway", "translate", detail=f"destination {_endpoint(packet, 'dst')} -> "
+                 f"{_endpoint(back, 'dst')}", spec="I4", packet=back)  # fmt: skip
         self.leave_subnet(nat.subnet, back, _FROM_INSIDE)
 
     # ------------------------------------------------------------ peering, transit gateways, VPN, endpoints
@@ -724,6 +724,11 @@ class _Walk:
         self.conn.exit = self.conn.exit or ("vpc-endpoint", endpoint)
         self.stop(endpoint.id, "vpc-endpoint", Disposition.EXITS_NETWORK, None, packet=packet,
                   detail=f"to {endpoint.service_name}")  # fmt: skip
+
+
+def _endpoint(packet: Packet, side: str) -> str:
+    address, port = (packet.src, packet.src_port) if side == "src" else (packet.dst, packet.dst_port)
+    return f"{address}:{port}" if packet.has_ports else str(address)
 
 
 def _owner(eni: NetworkInterface) -> str:
