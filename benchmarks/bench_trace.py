@@ -10,8 +10,9 @@ import argparse
 import random
 import time
 
-import vpcsim
 from bench_model import build
+
+import vpcsim
 from vpcsim.examples import DEMO_QUESTIONS, demo_network
 
 

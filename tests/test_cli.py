@@ -43,7 +43,8 @@ def assert_shows_the_demo_traces(output: str, *, every: bool, wide: bool = True)
     assert web_to_db.decided_by is not None
     assert web_to_db.decided_by.component in output  # the NACL that blocks it
     assert "Every setting on the intended path that blocks it" in output
-    assert ("ENI_SG_RULES_MISMATCH" in output) and ("tracked" in output)  # blockers and the stateful reply (G4)
+    assert "ENI_SG_RULES_MISMATCH" in output
+    assert "tracked" in output
     assert output.count("=> connected") + output.count("=> not connected") == (len(DEMO_QUESTIONS) if every else 3)
 
 
