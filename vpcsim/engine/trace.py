@@ -119,7 +119,9 @@ class _Walk:
         elif kind == "vpn":
             self.vpn_in(args[0], packet)
         elif kind == "vpc-endpoint":
-            self.enter_vpc(args[0].vpc, packet, "vpc-endpoint")
+            endpoint = args[0]
+            self.hop(endpoint.id, "vpc-endpoint", "forward", detail=f"from {endpoint.service_name}", packet=packet)
+            self.enter_vpc(endpoint.vpc, packet, "vpc-endpoint")
         elif kind == "link-local":
             eni = args[1]
             self.hop(args[0], "link-local-service", "forward", detail="answers its own instance", spec="M1",
@@ -201,11 +203,12 @@ class _Walk:
             self.blockers.append(hop)
         raise _Stop(disposition, explanation)
 
-    def guard(self, component: str, packet: Packet) -> None:
+    def guard(self, component: str, kind: str, packet: Packet) -> None:
         """SPEC V: the same headers at the same place twice is a loop."""
         key = (component, packet)
         if key in self.visited:
-            self.stop(component, "route-table", Disposition.LOOP, "ROUTING_LOOP", packet=packet)
+            self.stop(component, kind, Disposition.LOOP, "ROUTING_LOOP", packet=packet,
+                      detail=f"{packet.dst} came back here with the same headers")  # fmt: skip
         self.visited.add(key)
 
     # ------------------------------------------------------------ lookups
@@ -362,7 +365,7 @@ class _Walk:
         service = "dns-resolver" if packet.dst == dns_address else LINK_LOCAL_SERVICES.get(packet.dst)
         instance = eni.instance
         if service is None or instance is None:
-            self.stop(eni.id, "route-table", Disposition.NO_ROUTE, "LINK_LOCAL_NOT_ROUTED", spec="R8",
+            self.stop(eni.id, "link-local", Disposition.NO_ROUTE, "LINK_LOCAL_NOT_ROUTED", spec="R8",
                       detail=f"{packet.dst} is link-local: nothing answers it here", packet=packet)  # fmt: skip
         component = f"{instance.id}:{service}"
         wanted = {"instance-metadata": ((6,), 80), "dns-resolver": ((6, 17), 53), "time-sync": ((17,), 123)}[service]
@@ -425,7 +428,7 @@ class _Walk:
 
     def route(self, table: RouteTable, vpc: Vpc, packet: Packet, origin: str, came_from: Subnet | None) -> NoReturn:
         """SPEC R2/R3: longest prefix wins; R6: the target; blackholes drop."""
-        self.guard(table.id, packet)
+        self.guard(table.id, "route-table", packet)
         found = lookup_route(table.routes, packet.dst, self.prefix_list)
         if found is None:
             self.stop(table.id, "route-table", Disposition.NO_ROUTE, "NO_ROUTE_TO_DESTINATION", spec="R2",
@@ -659,7 +662,7 @@ class _Walk:
         if table is None:
             self.stop(attachment.id, "transit-gateway-attachment", Disposition.NO_ROUTE, "TGW_RTB_CANNOT_ROUTE",
                       detail="the attachment has no associated route table", packet=packet)  # fmt: skip
-        self.guard(table.id, packet)
+        self.guard(table.id, "transit-gateway-route-table", packet)
         candidates = [
             r for r in table.routes if r.destination.version == packet.version and packet.dst in r.destination
         ]

@@ -1,0 +1,476 @@
+"""Hypothesis strategies for random, valid vpcsim networks and the flows one can trace through them.
+
+:func:`networks` builds a :class:`~vpcsim.Network` by construction (no ``assume`` and no filtering): every
+operation it performs is one AWS accepts. :func:`flows` draws ``(src, dst, protocol, port)`` tuples that
+:meth:`~vpcsim.Network.trace` accepts for a given network. Every network is built from a seed, so the ids it
+holds are reproducible; the operations that built it are recorded with :func:`hypothesis.note` (shown with a
+falsifying example) and returned by :func:`construction`.
+
+Examples
+--------
+>>> from hypothesis import given, strategies as st
+>>> @given(networks(max_vpcs=2), st.data())
+... def test_trace_never_raises(net, data):
+...     src, dst, protocol, port = data.draw(flows(net))
+...     net.trace(src, dst, protocol, port)
+>>> test_trace_never_raises()
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import weakref
+from collections.abc import Callable, Sequence
+from typing import NamedTuple, ParamSpec, TypeVar
+
+from hypothesis import note
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+
+from vpcsim.engine.endpoints import INTERNET, InternetHost, internet
+from vpcsim.model.base import Resource
+from vpcsim.model.interface import Instance
+from vpcsim.model.route_table import RouteTable
+from vpcsim.model.security_group import SecurityGroup
+from vpcsim.model.subnet import Subnet
+from vpcsim.model.transit_gateway import TransitGateway
+from vpcsim.model.vpc import Vpc
+from vpcsim.network import Network
+
+__all__ = ["IMDS", "IPV6_INTERNET_HOST", "Flow", "construction", "flows", "networks"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+IMDS = "169.254.169.254"
+"""The instance metadata address (SPEC M1), one of the destinations :func:`flows` draws."""
+
+IPV6_INTERNET_HOST = internet("2001:db8::1")
+"""An IPv6 internet host (documentation prefix, outside Amazon's pool): the IPv6 counterpart of ``INTERNET``."""
+
+_LIMITS = {"max_vpcs": 16, "max_subnets": 16, "max_instances": 32}
+_INSTANCE_TYPE = "t3.micro"
+_FLOW_PROTOCOLS = ("tcp", "udp", "icmp", "47")
+_RULE_PROTOCOLS = ("tcp", "udp", "icmp", "-1")
+_COMMON_PORTS = (22, 53, 80, 123, 443, 3389, 5432, 8080)
+_NACL_PORT_RANGES = ((80, 80), (443, 443), (22, 22), (1024, 65535), (32768, 60999), (49152, 65535), (0, 65535))
+_ICMP_TYPE_CODES = ((-1, -1), (8, -1), (0, -1), (8, 0), (3, 4))
+_WIDE_IPV4 = ("0.0.0.0/0", "10.0.0.0/8")
+
+_scripts: weakref.WeakKeyDictionary[Network, str] = weakref.WeakKeyDictionary()
+
+
+class Flow(NamedTuple):
+    """One flow to trace: ``net.trace(src, dst, protocol, port)``.
+
+    ``src`` and ``dst`` are instance ids, addresses (public IPv4, IPv6, ``169.254.169.254``) or internet hosts
+    (:data:`vpcsim.INTERNET`, :data:`IPV6_INTERNET_HOST`).
+    """
+
+    src: str | InternetHost
+    dst: str | InternetHost
+    protocol: str
+    port: int | None
+
+
+def construction(network: Network) -> str:
+    """The Python statements that built ``network`` (one drawn from :func:`networks`), ready to paste.
+
+    Parameters
+    ----------
+    network : Network
+        A network drawn from :func:`networks`.
+
+    Returns
+    -------
+    str
+        The script; ``net`` is the network it builds, with the same ids.
+
+    Raises
+    ------
+    KeyError
+        ``network`` was not built by :func:`networks`.
+    """
+    return _scripts[network]
+
+
+class _Script:
+    """Performs network operations and records each as a line of Python, naming results by variables."""
+
+    def __init__(self, seed: int) -> None:
+        self.net = Network(seed=seed)
+        self.lines = ["import vpcsim", f"net = vpcsim.Network(seed={seed})"]
+        self.names: dict[int, str] = {}
+
+    def do(self, var: str | None, method: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        result = method(*args, **kwargs)
+        call = ", ".join([*(self.text(a) for a in args), *(f"{k}={self.text(v)}" for k, v in kwargs.items())])
+        name = getattr(method, "__name__", "operation")
+        prefix = "" if var is None else f"{var} = "
+        self.lines.append(f"{prefix}net.{name}({call})")
+        if var is not None:
+            self.names[id(result)] = var
+        return result
+
+    def text(self, value: object) -> str:
+        if id(value) in self.names:
+            return self.names[id(value)]
+        if isinstance(value, Resource):
+            return repr(value.id)
+        if isinstance(value, list):
+            return "[" + ", ".join(self.text(v) for v in value) + "]"
+        return repr(value)
+
+    def source(self) -> str:
+        return "\n".join(self.lines)
+
+
+def _check_limit(name: str, value: object, low: int) -> int:
+    high = _LIMITS[name]
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InvalidArgument(f"{name}={value!r} must be an integer in {low}..{high}.")
+    return value
+
+
+def networks(max_vpcs: int = 3, max_subnets: int = 3, max_instances: int = 4) -> st.SearchStrategy[Network]:
+    """Random networks that AWS would accept, with routing symmetric by construction.
+
+    Each network has 1..``max_vpcs`` VPCs ``10.<i>.0.0/16`` (some with an Amazon IPv6 /56), each with
+    1..``max_subnets`` subnets ``10.<i>.<j>.0/24`` (some with an IPv6 /64) in random AZs. A VPC may have an
+    internet gateway with a public route table (``0.0.0.0/0`` and ``::/0`` to it) on some subnets, a NAT gateway
+    in a public subnet with a private route table (``0.0.0.0/0`` to it), and, with IPv6, an egress-only internet
+    gateway (``::/0`` in the private table). A pair of VPCs is joined by at most one mechanism, a peering
+    connection or a transit gateway, and any route between them on either side goes through that mechanism.
+    Security groups get random ingress and egress rules (TCP, UDP, ICMP, all; CIDR or security group peers),
+    some subnets a custom network ACL with random entries. Up to ``max_instances`` ``t3.micro`` instances are
+    launched with random groups, public IPs and Elastic IPs; some are stopped. No middlebox routes (R4) and no
+    appliance interfaces are built, so a reply retraces its forward path.
+
+    Parameters
+    ----------
+    max_vpcs : int
+        Most VPCs, 1..16.
+    max_subnets : int
+        Most subnets per VPC, 1..16.
+    max_instances : int
+        Most instances in the whole network, 0..32.
+
+    Returns
+    -------
+    SearchStrategy[Network]
+        Networks built with a drawn seed, so their ids are deterministic; the operations are recorded with
+        :func:`hypothesis.note` and by :func:`construction`.
+
+    Raises
+    ------
+    InvalidArgument
+        A limit that is not an integer in its range (raised when the strategy is built, not when drawn).
+    """
+    vpcs = _check_limit("max_vpcs", max_vpcs, 1)
+    subnets = _check_limit("max_subnets", max_subnets, 1)
+    instances = _check_limit("max_instances", max_instances, 0)
+    return _networks(vpcs, subnets, instances)
+
+
+@st.composite
+def _networks(draw: st.DrawFn, max_vpcs: int, max_subnets: int, max_instances: int) -> Network:
+    script = _Script(draw(st.integers(0, 2**16)))
+    net = script.net
+    zones = net.availability_zones[net.region]
+    vpcs: list[Vpc] = []
+    tables: dict[int, list[RouteTable]] = {}
+    subnets: dict[int, list[Subnet]] = {}
+    groups: dict[int, list[SecurityGroup]] = {}
+    for i in range(draw(st.integers(1, max_vpcs))):
+        vpc = script.do(
+            f"vpc{i}",
+            net.create_vpc,
+            f"10.{i}.0.0/16",
+            name=f"vpc{i}",
+            amazon_provided_ipv6_cidr_block=draw(st.booleans()),
+        )
+        vpcs.append(vpc)
+        subnets[i] = [
+            _subnet(draw, script, vpc, f"{i}_{j}", j, zones) for j in range(draw(st.integers(1, max_subnets)))
+        ]
+        tables[i] = [vpc.main_route_table]
+        _gateways(draw, script, vpc, i, subnets[i], tables[i])
+        groups[i] = [vpc.default_security_group] + [
+            script.do(f"sg{i}_{k}", net.create_security_group, vpc, f"sg{i}-{k}", description="random rules")
+            for k in range(draw(st.integers(0, 2)))
+        ]
+    _connect(draw, script, vpcs, subnets, tables)
+    for i, vpc in enumerate(vpcs):
+        peers = [g for j, other in enumerate(vpcs) if _peered(net, vpc, other) for g in groups[j]]
+        cidrs = [*_WIDE_IPV4, *(str(c) for v in vpcs for c in v.cidrs)]
+        cidrs += [str(c) for s in net.subnets for c in s.cidrs]
+        cidrs += ["::/0"] if vpc.ipv6_cidr_block is not None else []
+        for group in groups[i]:
+            _security_group_rules(draw, script, group, groups[i] + peers, cidrs)
+        for subnet in subnets[i]:
+            if draw(st.booleans()):
+                _network_acl(draw, script, subnet, cidrs)
+    everywhere = [s for i in range(len(vpcs)) for s in subnets[i]]
+    for n in range(draw(st.integers(0, max_instances))):
+        _instance(draw, script, n, draw(st.sampled_from(everywhere)))
+    _scripts[net] = script.source()
+    note(f"Network construction:\n{script.source()}")
+    return net
+
+
+def _subnet(draw: st.DrawFn, script: _Script, vpc: Vpc, tag: str, j: int, zones: Sequence[str]) -> Subnet:
+    block = vpc.ipv6_cidr_block
+    ipv6 = block is not None and draw(st.booleans())
+    v6_cidr = str(ipaddress.IPv6Network((int(block.network_address) + (j << 64), 64))) if block and ipv6 else None
+    return script.do(
+        f"subnet{tag}",
+        script.net.create_subnet,
+        vpc,
+        f"{vpc.cidr_block.network_address + (j << 8)}/24",
+        az=draw(st.sampled_from(zones)),
+        name=f"subnet{tag}",
+        map_public_ip_on_launch=draw(st.booleans()),
+        ipv6_cidr_block=v6_cidr,
+        assign_ipv6_address_on_creation=ipv6 and draw(st.booleans()),
+    )
+
+
+def _some(draw: st.DrawFn, items: Sequence[T]) -> list[T]:
+    """A sub-sequence of ``items`` (each kept or not), in order."""
+    return [item for item in items if draw(st.booleans())]
+
+
+def _gateways(
+    draw: st.DrawFn, script: _Script, vpc: Vpc, i: int, subnets: list[Subnet], tables: list[RouteTable]
+) -> None:
+    """Internet gateway with a public table, NAT gateway and egress-only gateway with a private table."""
+    net = script.net
+    public: list[Subnet] = []
+    if draw(st.booleans()):
+        igw = script.do(f"igw{i}", net.create_internet_gateway, name=f"igw{i}")
+        script.do(None, net.attach_internet_gateway, igw, vpc)
+        table = script.do(f"public_rt{i}", net.create_route_table, vpc, name=f"public-rt{i}")
+        tables.append(table)
+        script.do(None, net.create_route, table, "0.0.0.0/0", igw)
+        if vpc.ipv6_cidr_block is not None:
+            script.do(None, net.create_route, table, "::/0", igw)
+        public = _some(draw, subnets)
+        for subnet in public:
+            script.do(None, net.associate_route_table, table, subnet)
+    nat = None
+    if len(public) > 0 and draw(st.booleans()):
+        eip = script.do(f"nat_eip{i}", net.allocate_address, name=f"nat-eip{i}")
+        home = draw(st.sampled_from(public))
+        nat = script.do(f"nat{i}", net.create_nat_gateway, home, allocation=eip, name=f"nat{i}")
+    eigw = None
+    if vpc.ipv6_cidr_block is not None and draw(st.booleans()):
+        eigw = script.do(f"eigw{i}", net.create_egress_only_internet_gateway, vpc, name=f"eigw{i}")
+    if nat is None and eigw is None:
+        return
+    table = script.do(f"private_rt{i}", net.create_route_table, vpc, name=f"private-rt{i}")
+    tables.append(table)
+    if nat is not None:
+        script.do(None, net.create_route, table, "0.0.0.0/0", nat)
+    if eigw is not None:
+        script.do(None, net.create_route, table, "::/0", eigw)
+    for subnet in _some(draw, [s for s in subnets if s not in public]):
+        script.do(None, net.associate_route_table, table, subnet)
+
+
+def _connect(
+    draw: st.DrawFn,
+    script: _Script,
+    vpcs: list[Vpc],
+    subnets: dict[int, list[Subnet]],
+    tables: dict[int, list[RouteTable]],
+) -> None:
+    """Join VPC pairs by one mechanism each (peering or transit gateway), routes through it on both sides."""
+    net = script.net
+    tgw: TransitGateway | None = None
+    attached: set[int] = set()
+    for i, a in enumerate(vpcs):
+        for j in range(i + 1, len(vpcs)):
+            b = vpcs[j]
+            mechanism = draw(st.sampled_from(["none", "peering", "transit-gateway"]))
+            target: Resource
+            if mechanism == "none":
+                continue
+            if mechanism == "peering":
+                target = script.do(f"pcx{i}_{j}", net.create_vpc_peering_connection, a, b, name=f"pcx{i}-{j}")
+            else:
+                if tgw is None:
+                    tgw = script.do("tgw", net.create_transit_gateway, name="tgw")
+                for k in (i, j):
+                    if k not in attached:
+                        attached.add(k)
+                        per_zone: dict[str, Subnet] = {}
+                        for subnet in subnets[k]:
+                            per_zone.setdefault(subnet.availability_zone, subnet)
+                        script.do(
+                            f"tgw_attachment{k}",
+                            net.create_transit_gateway_vpc_attachment,
+                            tgw,
+                            vpcs[k],
+                            list(per_zone.values()),
+                            name=f"tgw-attachment{k}",
+                        )
+                target = tgw
+            for here, there in ((i, b), (j, a)):
+                for table in tables[here]:
+                    if draw(st.booleans()):
+                        script.do(None, net.create_route, table, str(there.cidr_block), target)
+                    v6 = there.ipv6_cidr_block
+                    if v6 is not None and vpcs[here].ipv6_cidr_block is not None and draw(st.booleans()):
+                        script.do(None, net.create_route, table, str(v6), target)
+
+
+def _peered(net: Network, a: Vpc, b: Vpc) -> bool:
+    return a is not b and any(p.status == "active" and p.joins(a) and p.joins(b) for p in net.vpc_peering_connections)
+
+
+@st.composite
+def _ports(draw: st.DrawFn, protocol: str) -> tuple[int, int] | None:
+    """A rule's port range (TCP/UDP) or ICMP (type, code); None for all protocols."""
+    if protocol in ("tcp", "udp"):
+        first = draw(st.sampled_from(_COMMON_PORTS) | st.integers(0, 65535))
+        if draw(st.booleans()):
+            return (first, first)
+        return (
+            draw(st.sampled_from(_NACL_PORT_RANGES))
+            if draw(st.booleans())
+            else (first, draw(st.integers(first, 65535)))
+        )
+    if protocol == "icmp":
+        return draw(st.sampled_from(_ICMP_TYPE_CODES))
+    return None
+
+
+def _security_group_rules(
+    draw: st.DrawFn, script: _Script, group: SecurityGroup, reachable: list[SecurityGroup], cidrs: list[str]
+) -> None:
+    """Random ingress and egress rules, never a duplicate; the default egress rules are sometimes revoked."""
+    net = script.net
+    for egress in (False, True):
+        if egress and draw(st.booleans()):
+            for rule in list(group.egress):
+                script.do(None, net.revoke_security_group_egress, group, rule_id=rule.id)
+        seen = {(r.protocol, r.from_port, r.to_port, r.peer) for r in group.rules(egress)}
+        for _ in range(draw(st.integers(0, 3))):
+            protocol = draw(st.sampled_from(_RULE_PROTOCOLS))
+            ports = draw(_ports(protocol))
+            # ICMP takes IPv4 peers only (ICMPv6 is another protocol); a group peer is any family.
+            peers = [c for c in cidrs if protocol != "icmp" or ":" not in c]
+            choices: list[str | SecurityGroup] = [*peers, *reachable]
+            peer = draw(st.sampled_from(choices))
+            number = {"tcp": 6, "udp": 17, "icmp": 1, "-1": -1}[protocol]
+            key = (number, *(ports or (None, None)), peer.id if isinstance(peer, SecurityGroup) else peer)
+            if key in seen:  # the same rule twice is InvalidPermission.Duplicate: draw it once
+                continue
+            seen.add(key)
+            if isinstance(peer, SecurityGroup):
+                if egress:
+                    script.do(None, net.authorize_security_group_egress, group, protocol=protocol, ports=ports,
+                              destination_group=peer)  # fmt: skip
+                else:
+                    script.do(None, net.authorize_security_group_ingress, group, protocol=protocol, ports=ports,
+                              source_group=peer)  # fmt: skip
+            elif egress:
+                script.do(None, net.authorize_security_group_egress, group, protocol=protocol, ports=ports, cidr=peer)
+            else:
+                script.do(
+                    None, net.authorize_security_group_ingress, group, protocol=protocol, ports=ports, cidr=peer
+                )
+
+
+def _network_acl(draw: st.DrawFn, script: _Script, subnet: Subnet, cidrs: list[str]) -> None:
+    """A custom NACL (deny all until entries are added, N3) with random numbered entries both ways."""
+    net = script.net
+    tag = str(subnet.name).removeprefix("subnet")
+    acl = script.do(f"acl{tag}", net.create_network_acl, subnet.vpc, name=f"acl{tag}")
+    for egress in (False, True):
+        numbers = draw(st.lists(st.integers(1, 32766), unique=True, max_size=4))
+        for number in numbers:
+            protocol = draw(st.sampled_from(_RULE_PROTOCOLS))
+            peers = [c for c in cidrs if protocol != "icmp" or ":" not in c]
+            cidr = draw(st.sampled_from(peers))
+            ports = draw(_ports(protocol))
+            script.do(
+                None,
+                net.create_network_acl_entry,
+                acl,
+                rule_number=number,
+                egress=egress,
+                protocol=protocol,
+                action=draw(st.sampled_from(["allow", "deny"])),
+                cidr=cidr,
+                ports=ports if protocol in ("tcp", "udp") else None,
+                icmp_type_code=ports if protocol == "icmp" else None,
+            )
+    script.do(None, net.replace_network_acl_association, acl, subnet)
+
+
+def _instance(draw: st.DrawFn, script: _Script, n: int, subnet: Subnet) -> None:
+    """A t3.micro with random groups and public IP, maybe an Elastic IP, maybe stopped."""
+    net = script.net
+    vpc = subnet.vpc
+    candidates = [g for g in net.security_groups if g.vpc is vpc]
+    chosen = draw(st.lists(st.sampled_from(candidates), unique_by=lambda g: g.id, max_size=2))
+    instance: Instance = script.do(
+        f"i{n}",
+        net.run_instance,
+        subnet,
+        instance_type=_INSTANCE_TYPE,
+        security_groups=chosen or None,
+        name=f"i{n}",
+        associate_public_ip=draw(st.sampled_from([None, True, False])),
+        ipv6_address_count=draw(st.sampled_from([None, 0, 1])) if subnet.ipv6_cidr_block is not None else None,
+    )
+    if any(g.vpc is vpc for g in net.internet_gateways) and draw(st.booleans()):
+        eip = script.do(f"eip{n}", net.allocate_address, name=f"eip{n}")
+        script.do(None, net.associate_address, eip, instance=instance)
+    if draw(st.sampled_from([False, False, False, True])):
+        script.do(None, net.stop_instance, instance)
+
+
+def flows(network: Network) -> st.SearchStrategy[Flow]:
+    """Flows that :meth:`vpcsim.Network.trace` accepts for ``network``, as :class:`Flow` tuples.
+
+    ``src`` is one of the network's instances (by id) or :data:`vpcsim.INTERNET`; ``dst`` an instance, an
+    instance's public IPv4, :data:`vpcsim.INTERNET`, ``"169.254.169.254"`` (IMDS) or, when the source can speak
+    IPv6 (the internet, or an instance with an IPv6 address), an instance's IPv6 address or
+    :data:`IPV6_INTERNET_HOST`. ``protocol`` is ``"tcp"``, ``"udp"``, ``"icmp"`` (echo request; ICMPv6 on an IPv6
+    flow) or ``"47"`` (GRE); ``port`` is 0..65535 for TCP and UDP, None otherwise.
+
+    Parameters
+    ----------
+    network : Network
+        The network the flows are for; its instances and addresses are read when the strategy is built.
+
+    Returns
+    -------
+    SearchStrategy[Flow]
+
+    Raises
+    ------
+    InvalidArgument
+        ``network`` is not a :class:`vpcsim.Network`.
+    """
+    if not isinstance(network, Network):
+        raise InvalidArgument(f"flows() needs a vpcsim.Network, not {network!r}.")
+    instances = network.instances
+    sources: list[str | InternetHost] = [*(i.id for i in instances), INTERNET]
+    ipv4: list[str | InternetHost] = [*(i.id for i in instances), INTERNET, IMDS]
+    ipv4 += [str(i.public_ip) for i in instances if i.public_ip is not None]
+    ipv6: list[str | InternetHost] = [str(a) for i in instances for a in i.primary_network_interface.ipv6_addresses]
+    speaks_ipv6 = {i.id for i in instances if i.primary_network_interface.ipv6_addresses}
+    ports = st.sampled_from(_COMMON_PORTS) | st.integers(0, 65535)
+
+    @st.composite
+    def draw_flow(draw: st.DrawFn) -> Flow:
+        src = draw(st.sampled_from(sources))
+        can6 = src is INTERNET or (isinstance(src, str) and src in speaks_ipv6)
+        dst = draw(st.sampled_from(ipv4 + ([*ipv6, IPV6_INTERNET_HOST] if can6 else [])))
+        protocol = draw(st.sampled_from(_FLOW_PROTOCOLS))
+        return Flow(src, dst, protocol, draw(ports) if protocol in ("tcp", "udp") else None)
+
+    return draw_flow()
