@@ -186,6 +186,8 @@ def _resolve_address(net: Network, address: IPAddress, role: str) -> _Ref:
             return _Ref("network-interface", f"{_eni_label(owner[0])} ({address})", owner[0], address, public=True)
     if address in LINK_LOCAL_SERVICES or address in LINK_LOCAL:
         return _Ref("link-local", f"{LINK_LOCAL_SERVICES.get(address, 'link-local')} ({address})", address=address)
+    if any(address == v.cidr_block.network_address + 2 for v in net.vpcs):
+        return _Ref("link-local", f"dns-resolver ({address}, VPC+2)", address=address)  # SPEC M1, N2
     vpcs = [v.id for v in net.vpcs if v.contains(address)]
     if vpcs:
         return _Ref("address", f"{address} (unassigned in {', '.join(vpcs)})", address=address)

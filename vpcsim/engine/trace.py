@@ -840,7 +840,27 @@ def _walk_flow(
     else:
         start = ("internet",)
     reply = _Walk(net, connection, reply=True, force=force).run(start, answer)
+    _check_reply_source(reply, packet, source)
     return forward, reply
+
+
+def _check_reply_source(reply: _Outcome, request: Packet, source: Endpoint) -> None:
+    """A reply that reaches the client from another address or port than the request went to is not an answer:
+    the client drops it (asymmetric routing, e.g. a public instance whose subnet routes replies to a NAT gateway)."""
+    if reply.hops[-1].action not in ("deliver", "exit"):
+        return
+    got = (reply.packet.src, reply.packet.src_port if reply.packet.has_ports else None)
+    wanted = (request.dst, request.dst_port if request.has_ports else None)
+    if got == wanted:
+        return
+    component = source.network_interface.id if source.network_interface is not None else source.kind
+    hop = Hop(component, "client", "drop", detail=f"the reply comes from {_endpoint(reply.packet, 'src')}, "
+              f"not {_endpoint(request, 'dst')}: asymmetric path", explanation="REPLY_SOURCE_MISMATCH",
+              packet=reply.packet)  # fmt: skip
+    reply.hops.append(hop)
+    reply.blockers.append(hop)
+    if reply.disposition in (Disposition.ACCEPTED, Disposition.EXITS_NETWORK):
+        reply.disposition, reply.explanation = Disposition.DENIED_IN, "REPLY_SOURCE_MISMATCH"
 
 
 def _arrived(outcome: _Outcome, destination: Endpoint, force: bool) -> bool:

@@ -51,6 +51,7 @@ EXPLANATIONS: dict[str, str] = {
     "NO_ROUTE_OUTSIDE_VPN": "the virtual private gateway has no VPN route to the destination",
     "IMDS_DISABLED": "the instance's metadata endpoint is disabled (M2)",
     "LINK_LOCAL_NOT_ROUTED": "169.254.168.0/22 is never routed: only the instance itself answers (R8, M1)",
+    "REPLY_SOURCE_MISMATCH": "the reply reaches the client from another address or port than it asked (asymmetric)",
     "ROUTING_LOOP": "the packet came back to a place it had been with the same headers",
 }
 

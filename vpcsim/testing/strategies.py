@@ -56,6 +56,9 @@ _COMMON_PORTS = (22, 53, 80, 123, 443, 3389, 5432, 8080)
 _NACL_PORT_RANGES = ((80, 80), (443, 443), (22, 22), (1024, 65535), (32768, 60999), (49152, 65535), (0, 65535))
 _ICMP_TYPE_CODES = ((-1, -1), (8, -1), (0, -1), (8, 0), (3, 4))
 _WIDE_IPV4 = ("0.0.0.0/0", "10.0.0.0/8")
+_LAST_RULE = 32766  # the highest rule number a user may give (N1)
+
+_rarely = st.sampled_from([False, False, True])  # shrinks to False
 
 _scripts: weakref.WeakKeyDictionary[Network, str] = weakref.WeakKeyDictionary()
 
@@ -208,10 +211,10 @@ def _networks(draw: st.DrawFn, max_vpcs: int, max_subnets: int, max_instances: i
         for group in groups[i]:
             _security_group_rules(draw, script, group, groups[i] + peers, cidrs)
         for subnet in subnets[i]:
-            if draw(st.booleans()):
+            if draw(_rarely):
                 _network_acl(draw, script, subnet, cidrs)
     everywhere = [s for i in range(len(vpcs)) for s in subnets[i]]
-    for n in range(draw(st.integers(0, max_instances))):
+    for n in range(draw(st.integers(min(1, max_instances), max_instances))):
         _instance(draw, script, n, draw(st.sampled_from(everywhere)))
     _scripts[net] = script.source()
     note(f"Network construction:\n{script.source()}")
@@ -351,7 +354,7 @@ def _security_group_rules(
     """Random ingress and egress rules, never a duplicate; the default egress rules are sometimes revoked."""
     net = script.net
     for egress in (False, True):
-        if egress and draw(st.booleans()):
+        if egress and draw(_rarely):
             for rule in list(group.egress):
                 script.do(None, net.revoke_security_group_egress, group, rule_id=rule.id)
         seen = {(r.protocol, r.from_port, r.to_port, r.peer) for r in group.rules(egress)}
@@ -388,7 +391,10 @@ def _network_acl(draw: st.DrawFn, script: _Script, subnet: Subnet, cidrs: list[s
     tag = str(subnet.name).removeprefix("subnet")
     acl = script.do(f"acl{tag}", net.create_network_acl, subnet.vpc, name=f"acl{tag}")
     for egress in (False, True):
-        numbers = draw(st.lists(st.integers(1, 32766), unique=True, max_size=4))
+        numbers = draw(st.lists(st.integers(1, _LAST_RULE - 1), unique=True, max_size=4))
+        if draw(st.booleans()):  # a catch-all allow below the random entries: they then decide only what they match
+            script.do(None, net.create_network_acl_entry, acl, rule_number=_LAST_RULE, egress=egress, protocol="-1",
+                      action="allow", cidr="0.0.0.0/0")  # fmt: skip
         for number in numbers:
             protocol = draw(st.sampled_from(_RULE_PROTOCOLS))
             peers = [c for c in cidrs if protocol != "icmp" or ":" not in c]
@@ -428,7 +434,7 @@ def _instance(draw: st.DrawFn, script: _Script, n: int, subnet: Subnet) -> None:
     if any(g.vpc is vpc for g in net.internet_gateways) and draw(st.booleans()):
         eip = script.do(f"eip{n}", net.allocate_address, name=f"eip{n}")
         script.do(None, net.associate_address, eip, instance=instance)
-    if draw(st.sampled_from([False, False, False, True])):
+    if draw(_rarely):
         script.do(None, net.stop_instance, instance)
 
 
