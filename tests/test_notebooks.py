@@ -29,3 +29,13 @@ def test_notebook_runs(path: Path) -> None:
         assert "OperationNotPermitted" in text  # E1: the primary ENI stays
         assert "blackhole" in text  # R6: the what-if copy lost its NAT gateway
         assert "unchanged: True" in text  # SPEC X: refusals change nothing
+    if path.name.startswith("02-"):
+        assert "EXITS_NETWORK connected: True" in text  # I4: out through the NAT gateway, the reply back
+        assert "DENIED_IN SUBNET_ACL_RESTRICTION" in text  # the data subnet's NACL stops web -> db
+        assert text.count("blocker:") == 3  # NACL in, SG in, NACL out for the reply
+        assert "what-if connected: True" in text
+        assert "real network still blocked: True" in text
+        assert "api -> IMDS: ACCEPTED" in text  # M1
+        assert "internet -> IMDS: NO_ROUTE" in text
+        html = "".join(o.get("data", {}).get("text/html", "") for o in outputs if o.output_type == "execute_result")
+        assert "<table>" in html  # the trace renders as an HTML table in Jupyter
