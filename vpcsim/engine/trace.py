@@ -315,11 +315,11 @@ class _Walk:
 
     def arrive(self, eni: NetworkInterface, packet: Packet, origin: str = _FROM_INSIDE) -> NoReturn:
         """A packet reaching an ENI: state, NAT gateway, source/dest check (E5), SG ingress (G1), delivery."""
+        nat = self.nat_of(eni)
+        if nat is not None:  # the NAT gateway is the hop, as on the way out
+            self.nat_answer(nat, packet)
         self.hop(eni.id, "network-interface", "forward", detail=f"{_owner(eni)} receives {packet}", packet=packet)
         self.alive(eni, packet, Disposition.DENIED_IN)
-        nat = self.nat_of(eni)
-        if nat is not None:
-            self.nat_answer(nat, packet)
         own = packet.dst in eni.addresses
         self.check(
             own or not eni.source_dest_check,

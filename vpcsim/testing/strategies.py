@@ -8,8 +8,9 @@ falsifying example) and returned by :func:`construction`.
 
 Examples
 --------
->>> from hypothesis import given, strategies as st
->>> @given(networks(max_vpcs=2), st.data())
+>>> from hypothesis import given, settings, strategies as st
+>>> @settings(max_examples=10, deadline=None, database=None)
+... @given(networks(max_vpcs=2), st.data())
 ... def test_trace_never_raises(net, data):
 ...     src, dst, protocol, port = data.draw(flows(net))
 ...     net.trace(src, dst, protocol, port)
@@ -58,7 +59,10 @@ _ICMP_TYPE_CODES = ((-1, -1), (8, -1), (0, -1), (8, 0), (3, 4))
 _WIDE_IPV4 = ("0.0.0.0/0", "10.0.0.0/8")
 _LAST_RULE = 32766  # the highest rule number a user may give (N1)
 
-_rarely = st.sampled_from([False, False, True])  # shrinks to False
+# Biased coins that both shrink to False: most networks should carry traffic somewhere.
+_often = st.integers(0, 3).map(bool)
+_rarely = st.integers(0, 3).map(lambda n: n == 3)
+_seldom = st.integers(0, 7).map(lambda n: n == 1)
 
 _scripts: weakref.WeakKeyDictionary[Network, str] = weakref.WeakKeyDictionary()
 
@@ -115,6 +119,11 @@ class _Script:
             self.names[id(result)] = var
         return result
 
+    def alias(self, var: str, value: object, expression: str) -> None:
+        """Name a resource the network made by itself (a main route table, a default security group)."""
+        self.lines.append(f"{var} = {expression}")
+        self.names[id(value)] = var
+
     def text(self, value: object) -> str:
         if id(value) in self.names:
             return self.names[id(value)]
@@ -136,7 +145,7 @@ def _check_limit(name: str, value: object, low: int) -> int:
 
 
 def networks(max_vpcs: int = 3, max_subnets: int = 3, max_instances: int = 4) -> st.SearchStrategy[Network]:
-    """Random networks that AWS would accept, with routing symmetric by construction.
+    """Random networks that AWS would accept, with routing between VPCs symmetric by construction.
 
     Each network has 1..``max_vpcs`` VPCs ``10.<i>.0.0/16`` (some with an Amazon IPv6 /56), each with
     1..``max_subnets`` subnets ``10.<i>.<j>.0/24`` (some with an IPv6 /64) in random AZs. A VPC may have an
@@ -145,9 +154,11 @@ def networks(max_vpcs: int = 3, max_subnets: int = 3, max_instances: int = 4) ->
     gateway (``::/0`` in the private table). A pair of VPCs is joined by at most one mechanism, a peering
     connection or a transit gateway, and any route between them on either side goes through that mechanism.
     Security groups get random ingress and egress rules (TCP, UDP, ICMP, all; CIDR or security group peers),
-    some subnets a custom network ACL with random entries. Up to ``max_instances`` ``t3.micro`` instances are
+    some subnets a custom network ACL with random entries. 1..``max_instances`` ``t3.micro`` instances are
     launched with random groups, public IPs and Elastic IPs; some are stopped. No middlebox routes (R4) and no
-    appliance interfaces are built, so a reply retraces its forward path.
+    appliance interfaces are built, so a reply that gets back retraces its forward path. (A public instance in a
+    subnet that routes ``0.0.0.0/0`` to a NAT gateway is possible, as in AWS: its replies to the internet leave
+    from the NAT's address, and the client drops them.)
 
     Parameters
     ----------
@@ -156,7 +167,7 @@ def networks(max_vpcs: int = 3, max_subnets: int = 3, max_instances: int = 4) ->
     max_subnets : int
         Most subnets per VPC, 1..16.
     max_instances : int
-        Most instances in the whole network, 0..32.
+        Most instances in the whole network, 0..32 (at least one is launched unless it is 0).
 
     Returns
     -------
@@ -193,6 +204,8 @@ def _networks(draw: st.DrawFn, max_vpcs: int, max_subnets: int, max_instances: i
             amazon_provided_ipv6_cidr_block=draw(st.booleans()),
         )
         vpcs.append(vpc)
+        script.alias(f"main_rt{i}", vpc.main_route_table, f"vpc{i}.main_route_table")
+        script.alias(f"default_sg{i}", vpc.default_security_group, f"vpc{i}.default_security_group")
         subnets[i] = [
             _subnet(draw, script, vpc, f"{i}_{j}", j, zones) for j in range(draw(st.integers(1, max_subnets)))
         ]
@@ -205,9 +218,11 @@ def _networks(draw: st.DrawFn, max_vpcs: int, max_subnets: int, max_instances: i
     _connect(draw, script, vpcs, subnets, tables)
     for i, vpc in enumerate(vpcs):
         peers = [g for j, other in enumerate(vpcs) if _peered(net, vpc, other) for g in groups[j]]
-        cidrs = [*_WIDE_IPV4, *(str(c) for v in vpcs for c in v.cidrs)]
-        cidrs += [str(c) for s in net.subnets for c in s.cidrs]
-        cidrs += ["::/0"] if vpc.ipv6_cidr_block is not None else []
+        cidrs = _Cidrs(
+            wide=[*_WIDE_IPV4, *(["::/0"] if vpc.ipv6_cidr_block is not None else [])],
+            vpcs=[str(c) for v in vpcs for c in v.cidrs],
+            subnets=[str(c) for s in net.subnets for c in s.cidrs],
+        )
         for group in groups[i]:
             _security_group_rules(draw, script, group, groups[i] + peers, cidrs)
         for subnet in subnets[i]:
@@ -238,9 +253,9 @@ def _subnet(draw: st.DrawFn, script: _Script, vpc: Vpc, tag: str, j: int, zones:
     )
 
 
-def _some(draw: st.DrawFn, items: Sequence[T]) -> list[T]:
-    """A sub-sequence of ``items`` (each kept or not), in order."""
-    return [item for item in items if draw(st.booleans())]
+def _some(draw: st.DrawFn, items: Sequence[T], coin: st.SearchStrategy[bool] = _often) -> list[T]:
+    """A sub-sequence of ``items`` (each kept when the coin says so), in order."""
+    return [item for item in items if draw(coin)]
 
 
 def _gateways(
@@ -249,7 +264,7 @@ def _gateways(
     """Internet gateway with a public table, NAT gateway and egress-only gateway with a private table."""
     net = script.net
     public: list[Subnet] = []
-    if draw(st.booleans()):
+    if draw(_often):
         igw = script.do(f"igw{i}", net.create_internet_gateway, name=f"igw{i}")
         script.do(None, net.attach_internet_gateway, igw, vpc)
         table = script.do(f"public_rt{i}", net.create_route_table, vpc, name=f"public-rt{i}")
@@ -257,16 +272,16 @@ def _gateways(
         script.do(None, net.create_route, table, "0.0.0.0/0", igw)
         if vpc.ipv6_cidr_block is not None:
             script.do(None, net.create_route, table, "::/0", igw)
-        public = _some(draw, subnets)
+        public = _some(draw, subnets, st.booleans())  # leave private subnets for the NAT and egress-only tables
         for subnet in public:
             script.do(None, net.associate_route_table, table, subnet)
     nat = None
-    if len(public) > 0 and draw(st.booleans()):
+    if len(public) > 0 and draw(_often):
         eip = script.do(f"nat_eip{i}", net.allocate_address, name=f"nat-eip{i}")
         home = draw(st.sampled_from(public))
         nat = script.do(f"nat{i}", net.create_nat_gateway, home, allocation=eip, name=f"nat{i}")
     eigw = None
-    if vpc.ipv6_cidr_block is not None and draw(st.booleans()):
+    if vpc.ipv6_cidr_block is not None and draw(_often):
         eigw = script.do(f"eigw{i}", net.create_egress_only_internet_gateway, vpc, name=f"eigw{i}")
     if nat is None and eigw is None:
         return
@@ -320,10 +335,10 @@ def _connect(
                 target = tgw
             for here, there in ((i, b), (j, a)):
                 for table in tables[here]:
-                    if draw(st.booleans()):
+                    if draw(_often):
                         script.do(None, net.create_route, table, str(there.cidr_block), target)
                     v6 = there.ipv6_cidr_block
-                    if v6 is not None and vpcs[here].ipv6_cidr_block is not None and draw(st.booleans()):
+                    if v6 is not None and vpcs[here].ipv6_cidr_block is not None and draw(_often):
                         script.do(None, net.create_route, table, str(v6), target)
 
 
@@ -332,24 +347,45 @@ def _peered(net: Network, a: Vpc, b: Vpc) -> bool:
 
 
 @st.composite
-def _ports(draw: st.DrawFn, protocol: str) -> tuple[int, int] | None:
-    """A rule's port range (TCP/UDP) or ICMP (type, code); None for all protocols."""
-    if protocol in ("tcp", "udp"):
-        first = draw(st.sampled_from(_COMMON_PORTS) | st.integers(0, 65535))
-        if draw(st.booleans()):
-            return (first, first)
-        return (
-            draw(st.sampled_from(_NACL_PORT_RANGES))
-            if draw(st.booleans())
-            else (first, draw(st.integers(first, 65535)))
+def _port_ranges(draw: st.DrawFn) -> tuple[int, int]:
+    """A TCP/UDP port range: one port, a well-known range (ephemeral ones included) or from a port up."""
+    first = draw(_PORT)
+    if draw(st.booleans()):
+        return (first, first)
+    return (
+        draw(st.sampled_from(_NACL_PORT_RANGES)) if draw(st.booleans()) else (first, draw(st.integers(first, 65535)))
+    )
+
+
+_PORT = st.sampled_from(_COMMON_PORTS) | st.integers(0, 65535)
+# A rule's port range (TCP/UDP), ICMP (type, code), or None for all protocols; built once, drawn often.
+_PORTS: dict[str, st.SearchStrategy[tuple[int, int] | None]] = {
+    "tcp": _port_ranges(),
+    "udp": _port_ranges(),
+    "icmp": st.sampled_from(_ICMP_TYPE_CODES),
+    "-1": st.none(),
+}
+_RULE_PROTOCOL = st.sampled_from(_RULE_PROTOCOLS)
+
+
+class _Cidrs:
+    """CIDRs a rule may name, by kind: the kind is drawn first, so the few wide ones are not drowned by subnets."""
+
+    def __init__(self, wide: list[str], vpcs: list[str], subnets: list[str]) -> None:
+        pools = [wide, vpcs, subnets]
+        self.wide = wide
+        self.any: st.SearchStrategy[str] = st.one_of(*(st.sampled_from(p) for p in pools if p))
+        # ICMP rules take IPv4 peers only (ICMPv6 is another protocol).
+        self.ipv4: st.SearchStrategy[str] = st.one_of(
+            *(st.sampled_from(v4) for p in pools if (v4 := [c for c in p if ":" not in c]))
         )
-    if protocol == "icmp":
-        return draw(st.sampled_from(_ICMP_TYPE_CODES))
-    return None
+
+    def draw(self, draw: st.DrawFn, *, ipv4_only: bool) -> str:
+        return draw(self.ipv4 if ipv4_only else self.any)
 
 
 def _security_group_rules(
-    draw: st.DrawFn, script: _Script, group: SecurityGroup, reachable: list[SecurityGroup], cidrs: list[str]
+    draw: st.DrawFn, script: _Script, group: SecurityGroup, reachable: list[SecurityGroup], cidrs: _Cidrs
 ) -> None:
     """Random ingress and egress rules, never a duplicate; the default egress rules are sometimes revoked."""
     net = script.net
@@ -359,12 +395,14 @@ def _security_group_rules(
                 script.do(None, net.revoke_security_group_egress, group, rule_id=rule.id)
         seen = {(r.protocol, r.from_port, r.to_port, r.peer) for r in group.rules(egress)}
         for _ in range(draw(st.integers(0, 3))):
-            protocol = draw(st.sampled_from(_RULE_PROTOCOLS))
-            ports = draw(_ports(protocol))
-            # ICMP takes IPv4 peers only (ICMPv6 is another protocol); a group peer is any family.
-            peers = [c for c in cidrs if protocol != "icmp" or ":" not in c]
-            choices: list[str | SecurityGroup] = [*peers, *reachable]
-            peer = draw(st.sampled_from(choices))
+            protocol = draw(_RULE_PROTOCOL)
+            ports = draw(_PORTS[protocol])
+            # A group peer is any family; ICMP CIDR peers are IPv4 (see _Cidrs).
+            peer: str | SecurityGroup
+            if draw(st.integers(0, 3)) == 3:
+                peer = draw(st.sampled_from(reachable))
+            else:
+                peer = cidrs.draw(draw, ipv4_only=protocol == "icmp")
             number = {"tcp": 6, "udp": 17, "icmp": 1, "-1": -1}[protocol]
             key = (number, *(ports or (None, None)), peer.id if isinstance(peer, SecurityGroup) else peer)
             if key in seen:  # the same rule twice is InvalidPermission.Duplicate: draw it once
@@ -385,21 +423,22 @@ def _security_group_rules(
                 )
 
 
-def _network_acl(draw: st.DrawFn, script: _Script, subnet: Subnet, cidrs: list[str]) -> None:
+def _network_acl(draw: st.DrawFn, script: _Script, subnet: Subnet, cidrs: _Cidrs) -> None:
     """A custom NACL (deny all until entries are added, N3) with random numbered entries both ways."""
     net = script.net
     tag = str(subnet.name).removeprefix("subnet")
     acl = script.do(f"acl{tag}", net.create_network_acl, subnet.vpc, name=f"acl{tag}")
     for egress in (False, True):
-        numbers = draw(st.lists(st.integers(1, _LAST_RULE - 1), unique=True, max_size=4))
-        if draw(st.booleans()):  # a catch-all allow below the random entries: they then decide only what they match
-            script.do(None, net.create_network_acl_entry, acl, rule_number=_LAST_RULE, egress=egress, protocol="-1",
-                      action="allow", cidr="0.0.0.0/0")  # fmt: skip
+        numbers = draw(st.lists(st.integers(1, _LAST_RULE - 2), unique=True, max_size=4))
+        if draw(_often):  # catch-all allows below the random entries: they then decide only what they match
+            everything = ["0.0.0.0/0", *(["::/0"] if subnet.vpc.ipv6_cidr_block is not None else [])]
+            for number, block in zip((_LAST_RULE, _LAST_RULE - 1), everything, strict=False):
+                script.do(None, net.create_network_acl_entry, acl, rule_number=number, egress=egress,
+                          protocol="-1", action="allow", cidr=block)  # fmt: skip
         for number in numbers:
-            protocol = draw(st.sampled_from(_RULE_PROTOCOLS))
-            peers = [c for c in cidrs if protocol != "icmp" or ":" not in c]
-            cidr = draw(st.sampled_from(peers))
-            ports = draw(_ports(protocol))
+            protocol = draw(_RULE_PROTOCOL)
+            cidr = cidrs.draw(draw, ipv4_only=protocol == "icmp")
+            ports = draw(_PORTS[protocol])
             script.do(
                 None,
                 net.create_network_acl_entry,
@@ -434,7 +473,7 @@ def _instance(draw: st.DrawFn, script: _Script, n: int, subnet: Subnet) -> None:
     if any(g.vpc is vpc for g in net.internet_gateways) and draw(st.booleans()):
         eip = script.do(f"eip{n}", net.allocate_address, name=f"eip{n}")
         script.do(None, net.associate_address, eip, instance=instance)
-    if draw(_rarely):
+    if draw(_seldom):
         script.do(None, net.stop_instance, instance)
 
 
@@ -465,11 +504,15 @@ def flows(network: Network) -> st.SearchStrategy[Flow]:
         raise InvalidArgument(f"flows() needs a vpcsim.Network, not {network!r}.")
     instances = network.instances
     sources: list[str | InternetHost] = [*(i.id for i in instances), INTERNET]
-    ipv4: list[str | InternetHost] = [*(i.id for i in instances), INTERNET, IMDS]
-    ipv4 += [str(i.public_ip) for i in instances if i.public_ip is not None]
+    ipv4: list[str | InternetHost] = [INTERNET, *(i.id for i in instances)]
+    ipv4 += [str(i.public_ip) for i in instances if i.public_ip is not None] + [IMDS]
     ipv6: list[str | InternetHost] = [str(a) for i in instances for a in i.primary_network_interface.ipv6_addresses]
     speaks_ipv6 = {i.id for i in instances if i.primary_network_interface.ipv6_addresses}
-    ports = st.sampled_from(_COMMON_PORTS) | st.integers(0, 65535)
+    # Ports the network's rules name (ends of their ranges) are where verdicts change: draw them often.
+    named = {p for g in network.security_groups for r in (*g.ingress, *g.egress) if r.protocol in (6, 17)
+             for p in (r.from_port, r.to_port) if p is not None}  # fmt: skip
+    named |= {p for a in network.network_acls for e in a.entries if e.port_range is not None for p in e.port_range}
+    ports = st.sampled_from(sorted(named | set(_COMMON_PORTS))) | st.integers(0, 65535)
 
     @st.composite
     def draw_flow(draw: st.DrawFn) -> Flow:
