@@ -191,9 +191,18 @@ def _resolve_address(net: Network, address: IPAddress, role: str) -> _Ref:
     vpcs = [v.id for v in net.vpcs if v.contains(address)]
     if vpcs:
         return _Ref("address", f"{address} (unassigned in {', '.join(vpcs)})", address=address)
-    for vpn in net.vpn_connections:
-        if vpn.state == "available" and any(address in c for c in vpn.routes if c.version == address.version):
-            return _Ref("on-premises", f"on-premises {address} via {vpn.id}", address=address, vpn_connection=vpn)
+    if any(eip.public_ip == address for eip in net.elastic_ips):
+        return _Ref("address", f"{address} (an Elastic IP associated with nothing)", address=address)
+    routed = [
+        (c.prefixlen, vpn)
+        for vpn in net.vpn_connections
+        if vpn.state == "available"
+        for c in vpn.routes
+        if c.version == address.version and address in c
+    ]
+    if routed:  # the VPN with the longest route to it, as its customer gateway would send
+        vpn = max(routed, key=lambda pair: pair[0])[1]
+        return _Ref("on-premises", f"on-premises {address} via {vpn.id}", address=address, vpn_connection=vpn)
     return _Ref("internet", f"internet {address}", address=address)
 
 
@@ -274,6 +283,8 @@ def resolve_endpoints(
     src_ref, dst_ref = _resolve(net, src, "source"), _resolve(net, dst, "destination")
     if src_ref.kind == "address":
         raise InvalidEndpointError(f"Source {src_ref.address} is in a VPC but no network interface holds it.")
+    if src_ref.kind in ("internet", "on-premises") and dst_ref.kind in ("internet", "on-premises"):
+        raise InvalidEndpointError("Both ends are outside the network: one of them must be in a VPC.")
     if src_ref.kind == "link-local":
         raise InvalidEndpointError(f"Source {src_ref.label} is a link-local service: it only answers.")
     if src_ref.public and src_ref.network_interface is not None:

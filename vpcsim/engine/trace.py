@@ -40,13 +40,16 @@ __all__ = ["EPHEMERAL_PORTS", "flow_packet", "reply_packet", "trace"]
 EPHEMERAL_PORTS = {"linux": (32768, 60999), "windows": (49152, 65535), "nat-gateway": (1024, 65535)}
 _ICMP_REPLIES = {(1, 8): 0, (1, 13): 14, (1, 15): 16, (1, 17): 18, (58, 128): 129}
 _ICMP_ECHO = {4: 8, 6: 128}
+_NAT64_PREFIX = ipaddress.IPv6Network("64:ff9b::/96")
+_ICMP6_TO_4 = {128: 8, 129: 0}
+_ICMP4_TO_6 = {8: 128, 0: 129}
 _MAX_HOPS = 256
 
 # Addresses the internet does not route (RFC 1918, shared, loopback, link-local, "this network").
 _NOT_ON_INTERNET = [
     ipaddress.ip_network(c)
     for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
-              "0.0.0.0/8")
+              "0.0.0.0/8", "fc00::/7", "fe80::/10", "::1/128", "ff00::/8", "::/128")
 ]  # fmt: skip
 
 # Where a packet entered the VPC it is in (SPEC I5: no transit, no edge-to-edge routing).
@@ -64,7 +67,7 @@ class _Connection:
     """State a forward packet leaves behind for its reply: tracked SGs (G4), NAT entries (I4), EIGW (I3)."""
 
     tracked: set[str] = attrs.field(factory=set)
-    nat: dict[str, tuple[IPAddress, int | None, int | None]] = attrs.field(factory=dict)
+    nat: dict[str, tuple[Packet, int | None]] = attrs.field(factory=dict)  # the request, its new source port
     masquerade: dict[str, tuple[IPAddress, IPAddress]] = attrs.field(factory=dict)
     egress_only: set[str] = attrs.field(factory=set)
     exit: tuple[object, ...] | None = None
@@ -79,6 +82,7 @@ class _Outcome:
     blockers: list[Hop]
     packet: Packet  # as it arrived
     end: NetworkInterface | str | None  # the ENI it was delivered to, "link-local", or None
+    exit: tuple[Any, ...] | None = None  # where it left the network, if it did
 
 
 class _Walk:
@@ -95,6 +99,7 @@ class _Walk:
         self.visited: set[tuple[str, Packet]] = set()
         self.packet: Packet | None = None
         self.end: NetworkInterface | str | None = None
+        self.exit: tuple[Any, ...] | None = None  # where the packet left the network: ("internet",), ("vpn", v)
 
     # ------------------------------------------------------------ recording
 
@@ -108,7 +113,7 @@ class _Walk:
             raise AssertionError("walk ended without a disposition")
         if self.first_drop is not None:
             disposition, explanation = self.first_drop
-        return _Outcome(disposition, explanation, self.hops, self.blockers, self.packet, self.end)
+        return _Outcome(disposition, explanation, self.hops, self.blockers, self.packet, self.end, self.exit)
 
     def _dispatch(self, start: tuple[Any, ...], packet: Packet) -> None:
         kind, args = start[0], start[1:]
@@ -210,6 +215,11 @@ class _Walk:
             self.stop(component, kind, Disposition.LOOP, "ROUTING_LOOP", packet=packet,
                       detail=f"{packet.dst} came back here with the same headers")  # fmt: skip
         self.visited.add(key)
+
+    def leave_network(self, where: tuple[Any, ...]) -> None:
+        self.exit = where
+        if not self.reply:
+            self.conn.exit = self.conn.exit or where
 
     # ------------------------------------------------------------ lookups
 
@@ -338,20 +348,34 @@ class _Walk:
             original = attrs.evolve(packet, dst=unmasked[0])
             self.hop(eni.id, "nat-instance", "translate", detail=f"{packet.dst} -> {original.dst} (masquerade)",
                      packet=original)  # fmt: skip
-            self.eni_out(eni, original, _FROM_INSIDE, forwarding=True)
+            self.eni_out(self.outgoing(eni, original), original, _FROM_INSIDE, forwarding=True)
         if own:
             self.end = eni
             self.stop(eni.id, "network-interface", Disposition.ACCEPTED, None, detail=f"delivered to {_owner(eni)}",
                       packet=packet)  # fmt: skip
+        out = self.outgoing(eni, packet)
         forwarded = packet
         instance = eni.instance
         if instance is not None and instance.masquerade and not self.reply:
-            forwarded = attrs.evolve(packet, src=eni.private_ip)
-            self.conn.masquerade[eni.id] = (packet.src, eni.private_ip)
-            self.hop(eni.id, "nat-instance", "translate", detail=f"{packet.src} -> {eni.private_ip} (masquerade)",
-                     packet=forwarded)  # fmt: skip
-            origin = _FROM_INSIDE
-        self.eni_out(eni, forwarded, origin, forwarding=True)
+            own_address = out.private_ip if packet.version == 4 else next(iter(out.ipv6_addresses), None)
+            if own_address is not None:  # an IPv6 packet from an ENI without IPv6 is forwarded as is
+                forwarded = attrs.evolve(packet, src=own_address)
+                self.conn.masquerade[out.id] = (packet.src, own_address)
+                self.hop(out.id, "nat-instance", "translate", detail=f"{packet.src} -> {own_address} (masquerade)",
+                         packet=forwarded)  # fmt: skip
+                origin = _FROM_INSIDE
+        self.eni_out(out, forwarded, origin, forwarding=True)
+
+    def outgoing(self, eni: NetworkInterface, packet: Packet) -> NetworkInterface:
+        """The ENI a forwarding instance sends from: the one on the destination's subnet, else its primary (the
+        default route of the OS), else the one it received on."""
+        instance = eni.instance
+        if instance is None:
+            return eni
+        for candidate in instance.network_interfaces:
+            if candidate.subnet.contains(packet.dst):
+                return candidate
+        return instance.primary_network_interface
 
     # ------------------------------------------------------------ link-local services (M1, R8)
 
@@ -454,7 +478,7 @@ class _Walk:
         if isinstance(target, VpcPeeringConnection):
             self.peering(target, vpc, packet, origin)
         if isinstance(target, TransitGateway):
-            self.tgw_in(target, vpc, packet, origin)
+            self.tgw_in(target, vpc, packet, origin, came_from)
         if isinstance(target, VpnGateway):
             self.vgw_out(target, packet, origin)
         if isinstance(target, VpcEndpoint):
@@ -529,16 +553,6 @@ class _Walk:
                     self.stop(eni.vpc.id, "vpc", Disposition.NO_ROUTE, "NO_ROUTE_TO_DESTINATION", packet=packet,
                               detail=f"{eni.vpc.id} has no internet gateway")  # fmt: skip
                 self.igw_in(igw, packet)
-            if any(dst in block for block in _NOT_ON_INTERNET):
-                held = self._private_holder(dst)
-                igw = self._igw_of(held.vpc) if held is not None else None
-                if igw is not None:
-                    self.hop("internet", "internet", "forward", detail=f"towards {dst}", packet=packet)
-                    self.stop(igw.id, "internet-gateway", Disposition.DENIED_IN,
-                              "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS", spec="I2", packet=packet,
-                              detail=f"{dst} is a private address: it has no public mapping")  # fmt: skip
-                self.stop("internet", "internet", Disposition.NO_ROUTE, "NO_ROUTE_TO_DESTINATION", packet=packet,
-                          detail=f"{dst} is not routed on the internet")  # fmt: skip
         else:
             vpc = next((v for v in self.net.vpcs if v.contains(dst)), None)
             if vpc is not None:
@@ -558,7 +572,20 @@ class _Walk:
                               detail="inbound traffic that answers no outbound connection")  # fmt: skip
                 self.stop(vpc.id, "vpc", Disposition.NO_ROUTE, "NO_ROUTE_TO_DESTINATION", packet=packet,
                           detail=f"{vpc.id} has no internet gateway")  # fmt: skip
-        self.conn.exit = self.conn.exit or ("internet",)
+        if any(dst in block for block in _NOT_ON_INTERNET):
+            held = self._private_holder(dst)
+            igw = self._igw_of(held.vpc) if held is not None else None
+            if igw is not None:
+                self.hop("internet", "internet", "forward", detail=f"towards {dst}", packet=packet)
+                self.stop(igw.id, "internet-gateway", Disposition.DENIED_IN,
+                          "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS", spec="I2", packet=packet,
+                          detail=f"{dst} is a private address: it has no public mapping")  # fmt: skip
+            self.stop("internet", "internet", Disposition.NO_ROUTE, "NO_ROUTE_TO_DESTINATION", packet=packet,
+                      detail=f"{dst} is not routed on the internet")  # fmt: skip
+        if any(eip.public_ip == dst and eip.network_interface is None for eip in self.net.elastic_ips):
+            self.stop("internet", "internet", Disposition.NO_ROUTE, "NO_ROUTE_TO_DESTINATION", packet=packet,
+                      detail=f"Elastic IP {dst} is not associated with anything")  # fmt: skip
+        self.leave_network(("internet",))
         self.stop("internet", "internet", Disposition.EXITS_NETWORK, None, detail=f"to {dst} on the internet",
                   packet=packet)  # fmt: skip
 
@@ -596,17 +623,28 @@ class _Walk:
         self.check(origin in (_FROM_INSIDE, "transit-gateway"), nat.id, "nat-gateway", Disposition.DENIED_IN,
                    "NGW_REQUIRES_SOURCE_IN_VPC", allow=f"from {origin}", spec="I4, I5", packet=packet,
                    deny=f"the packet entered the VPC via {origin}", quiet=True)  # fmt: skip
-        self.check(packet.protocol in (1, 6, 17) and packet.version == 4, nat.id, "nat-gateway",
-                   Disposition.DENIED_IN, "PROTOCOL_RESTRICTION", allow="TCP, UDP or ICMP over IPv4", spec="I4",
-                   deny=f"a NAT gateway does not translate {protocol_name(packet.protocol)}/IPv{packet.version}",
+        nat64 = packet.version == 6 and packet.dst in _NAT64_PREFIX
+        translatable = (
+            packet.protocol in (1, 6, 17) if packet.version == 4 else nat64 and packet.protocol in (6, 17, 58)
+        )
+        self.check(translatable, nat.id, "nat-gateway", Disposition.DENIED_IN, "PROTOCOL_RESTRICTION", spec="I4",
+                   allow="TCP, UDP or ICMP over IPv4, or NAT64",
+                   deny=f"a NAT gateway does not translate {protocol_name(packet.protocol)}/IPv{packet.version}"
+                   + ("" if nat64 or packet.version == 4 else f" outside {_NAT64_PREFIX} (NAT64)"),
                    packet=packet, quiet=True)  # fmt: skip
         port = packet.src_port
         low = EPHEMERAL_PORTS["nat-gateway"][0]
         if packet.has_ports and port is not None and (self.conn.ephemeral or port < low):
             port = low  # SPEC N4: NAT gateways remap into 1024-65535; a trace uses the lowest
-        out = attrs.evolve(packet, src=eni.private_ip, src_port=port)
+        if nat64:  # AWS NAT64: 64:ff9b::/96 embeds the IPv4 destination; ICMPv6 echo becomes ICMP echo
+            protocol = 1 if packet.protocol == 58 else packet.protocol
+            dst_port = _ICMP6_TO_4.get(packet.dst_port or 0, packet.dst_port) if protocol == 1 else packet.dst_port
+            v4 = ipaddress.IPv4Address(int(packet.dst) & 0xFFFFFFFF)
+            out = Packet(protocol, eni.private_ip, v4, port, dst_port)
+        else:
+            out = attrs.evolve(packet, src=eni.private_ip, src_port=port)
         if not self.reply:
-            self.conn.nat[nat.id] = (packet.src, packet.src_port, port)
+            self.conn.nat[nat.id] = (packet, port)
         self.hop(nat.id, "nat-gateway", "translate", detail=f"source {_endpoint(packet, 'src')} -> "
                  f"{_endpoint(out, 'src')}", spec="I4", packet=out)  # fmt: skip
         self.leave_subnet(nat.subnet, out, _FROM_INSIDE)
@@ -614,11 +652,19 @@ class _Walk:
     def nat_answer(self, nat: NatGateway, packet: Packet) -> NoReturn:
         """A packet addressed to a NAT gateway: the reply of a connection it made, or unsolicited (dropped)."""
         entry = self.conn.nat.get(nat.id) if self.reply else None
-        if entry is None or (packet.has_ports and packet.dst_port != entry[2]):
+        if entry is None or (packet.has_ports and packet.dst_port != entry[1]):
             self.stop(nat.id, "nat-gateway", Disposition.DENIED_IN, "NGW_UNSOLICITED_INBOUND", spec="I4",
                       detail="a NAT gateway accepts only replies to connections it translated",
                       packet=packet)  # fmt: skip
-        back = attrs.evolve(packet, dst=entry[0], dst_port=entry[1])
+        request = entry[0]
+        back = attrs.evolve(
+            packet, dst=request.src, dst_port=request.src_port if packet.has_ports else packet.dst_port
+        )
+        if request.version == 6:  # NAT64 back: the IPv4 source inside 64:ff9b::/96, ICMP echo reply as ICMPv6
+            embedded = ipaddress.IPv6Address(int(_NAT64_PREFIX.network_address) | int(packet.src))
+            icmp = packet.protocol == 1
+            back = Packet(58 if icmp else packet.protocol, embedded, request.src, packet.src_port,
+                          _ICMP4_TO_6.get(packet.dst_port or 0) if icmp else request.src_port)  # fmt: skip
         self.hop(nat.id, "nat-gateway", "translate", detail=f"destination {_endpoint(packet, 'dst')} -> "
                  f"{_endpoint(back, 'dst')}", spec="I4", packet=back)  # fmt: skip
         self.leave_subnet(nat.subnet, back, _FROM_INSIDE)
@@ -646,17 +692,32 @@ class _Walk:
                  packet=packet)  # fmt: skip
         self.local(peer, packet, "vpc-peering-connection", None)
 
-    def tgw_in(self, tgw: TransitGateway, vpc: Vpc, packet: Packet, origin: str) -> NoReturn:
+    def tgw_in(
+        self, tgw: TransitGateway, vpc: Vpc, packet: Packet, origin: str, came_from: Subnet | None
+    ) -> NoReturn:
+        """Into a transit gateway through the VPC's attachment ENI in the sender's AZ, and its subnet's NACL."""
         attachment = next(
             a for a in self.net.transit_gateway_attachments if a.transit_gateway is tgw and a.vpc is vpc
         )
         self.edge_to_edge(tgw.id, "transit-gateway", origin, (_FROM_INSIDE, "internet-gateway",
                           "transit-gateway"), packet)  # fmt: skip
+        zone = came_from.availability_zone if came_from is not None else None
+        subnet = _attachment_subnet(attachment, zone)
+        if subnet is None:  # AWS: only resources in an AZ with an attachment subnet reach the transit gateway
+            self.stop(attachment.id, "transit-gateway-attachment", Disposition.NO_ROUTE, "TGW_ATTACHMENT_AZ",
+                      detail=f"the attachment has no subnet in {zone}", packet=packet)  # fmt: skip
+        # AWS: the attachment subnet's inbound NACL rules check traffic towards the transit gateway (also when the
+        # sender shares that subnet, then after its outbound rules).
+        if came_from is subnet:
+            self.nacl(subnet, packet, egress=True)
+        self.nacl(subnet, packet, egress=False)
         self.hop(attachment.id, "transit-gateway-attachment", "forward", detail=f"{vpc.id} -> {tgw.id}",
                  packet=packet)  # fmt: skip
-        self.tgw_route(tgw, attachment, packet)
+        self.tgw_route(tgw, attachment, packet, zone)
 
-    def tgw_route(self, tgw: TransitGateway, attachment: TransitGatewayAttachment, packet: Packet) -> NoReturn:
+    def tgw_route(
+        self, tgw: TransitGateway, attachment: TransitGatewayAttachment, packet: Packet, zone: str | None
+    ) -> NoReturn:
         """The attachment's associated TGW route table: longest prefix, static before propagated."""
         table = attachment.association
         if table is None:
@@ -678,9 +739,12 @@ class _Walk:
         target = self.net._index[best.attachment_id]
         assert isinstance(target, TransitGatewayAttachment)
         if target.vpc is not None:
-            subnet = target.subnets[0]
-            self.hop(target.id, "transit-gateway-attachment", "forward", detail=f"{tgw.id} -> {target.vpc.id}",
-                     packet=packet)  # fmt: skip
+            # The transit gateway keeps traffic in its AZ when the target attachment has a subnet there.
+            subnet = _attachment_subnet(target, zone) or target.subnets[0]
+            self.hop(target.id, "transit-gateway-attachment", "forward", detail=f"{tgw.id} -> {target.vpc.id} "
+                     f"via {subnet.id}", packet=packet)  # fmt: skip
+            if not subnet.contains(packet.dst):  # AWS: the attachment subnet's outbound rules, then the target's
+                self.nacl(subnet, packet, egress=True)
             self.route(subnet.route_table, target.vpc, packet, "transit-gateway", subnet)
         vpn = self.net._index[target.resource_id]
         self.exit_vpn(vpn, packet, ("transit-gateway", target))  # type: ignore[arg-type]
@@ -702,7 +766,7 @@ class _Walk:
         self.exit_vpn(vpn, packet, ("vpn-gateway", vgw))
 
     def exit_vpn(self, vpn: VpnConnection, packet: Packet, via: tuple[str, object]) -> NoReturn:
-        self.conn.exit = self.conn.exit or ("vpn", vpn)
+        self.leave_network(("vpn", vpn))
         self.stop(vpn.id, "vpn-connection", Disposition.EXITS_NETWORK, None, packet=packet,
                   detail=f"to {packet.dst} on premises ({vpn.customer_gateway.id})")  # fmt: skip
 
@@ -712,7 +776,7 @@ class _Walk:
                  packet=packet)  # fmt: skip
         if vpn.transit_gateway_id is not None:
             attachment = next(a for a in self.net.transit_gateway_attachments if a.resource_id == vpn.id)
-            self.tgw_route(attachment.transit_gateway, attachment, packet)
+            self.tgw_route(attachment.transit_gateway, attachment, packet, None)
         vgw = self.net._index.get(str(vpn.vpn_gateway_id))
         if not isinstance(vgw, VpnGateway) or vgw.vpc is None:
             self.stop(str(vpn.vpn_gateway_id), "vpn-gateway", Disposition.NO_ROUTE, "BAD_STATE_ATTACHMENT",
@@ -724,14 +788,23 @@ class _Walk:
     def endpoint_out(self, endpoint: VpcEndpoint, packet: Packet, origin: str) -> NoReturn:
         """SPEC R6: a gateway endpoint carries traffic to its service's prefix list, from its own VPC only."""
         self.edge_to_edge(endpoint.id, "vpc-endpoint", origin, (_FROM_INSIDE,), packet)
-        self.conn.exit = self.conn.exit or ("vpc-endpoint", endpoint)
+        self.leave_network(("vpc-endpoint", endpoint))
         self.stop(endpoint.id, "vpc-endpoint", Disposition.EXITS_NETWORK, None, packet=packet,
                   detail=f"to {endpoint.service_name}")  # fmt: skip
 
 
+def _attachment_subnet(attachment: TransitGatewayAttachment, zone: str | None) -> Subnet | None:
+    """The attachment's subnet in ``zone`` (its first when the zone is unknown), or None."""
+    if zone is None:
+        return attachment.subnets[0] if attachment.subnets else None
+    return next((s for s in attachment.subnets if s.availability_zone == zone), None)
+
+
 def _endpoint(packet: Packet, side: str) -> str:
     address, port = (packet.src, packet.src_port) if side == "src" else (packet.dst, packet.dst_port)
-    return f"{address}:{port}" if packet.has_ports else str(address)
+    if not packet.has_ports:
+        return str(address)
+    return f"[{address}]:{port}" if address.version == 6 else f"{address}:{port}"
 
 
 def _owner(eni: NetworkInterface) -> str:
@@ -863,9 +936,21 @@ def _check_reply_source(reply: _Outcome, request: Packet, source: Endpoint) -> N
         reply.disposition, reply.explanation = Disposition.DENIED_IN, "REPLY_SOURCE_MISMATCH"
 
 
+def _leads_to(exit: tuple[Any, ...] | None, endpoint: Endpoint) -> bool:
+    """Whether leaving the network there reaches ``endpoint``: the internet (or an AWS service on it) for an
+    internet host; the VPN that routes its address for an on-premises host."""
+    if exit is None or not endpoint.is_outside:
+        return False
+    if endpoint.kind == "on-premises":
+        return exit[0] == "vpn" and any(
+            endpoint.address in c for c in exit[1].routes if c.version == endpoint.address.version
+        )
+    return exit[0] in ("internet", "vpc-endpoint")
+
+
 def _arrived(outcome: _Outcome, destination: Endpoint, force: bool) -> bool:
     if outcome.disposition is Disposition.EXITS_NETWORK or (force and outcome.hops[-1].action == "exit"):
-        return destination.is_outside
+        return _leads_to(outcome.exit, destination)
     if force and outcome.hops[-1].action != "deliver":
         return False
     if not force and outcome.disposition is not Disposition.ACCEPTED:
@@ -877,7 +962,7 @@ def _arrived(outcome: _Outcome, destination: Endpoint, force: bool) -> bool:
 
 def _returned(outcome: _Outcome, source: Endpoint) -> bool:
     if outcome.disposition is Disposition.EXITS_NETWORK:
-        return source.is_outside
+        return _leads_to(outcome.exit, source)
     if outcome.disposition is not Disposition.ACCEPTED:
         return False
     return outcome.end == "link-local" or outcome.end is source.network_interface

@@ -42,6 +42,7 @@ EXPLANATIONS: dict[str, str] = {
     "PCX_REQUIRES_ADDRESS_IN_VPC_CIDR": "a peering connection carries only traffic between the two VPCs' CIDRs",
     "PROTOCOL_RESTRICTION": "the component does not carry this protocol",
     "TGW_RTB_CANNOT_ROUTE": "no route of the transit gateway route table matches the destination",
+    "TGW_ATTACHMENT_AZ": "the transit gateway attachment has no subnet in the sender's Availability Zone",
     # vpcsim's own codes, where Reachability Analyzer has none:
     "NGW_UNSOLICITED_INBOUND": "a NAT gateway drops inbound packets that answer no connection it made (I4)",
     "EIGW_UNSOLICITED_INBOUND": "an egress-only internet gateway drops inbound packets it did not see leave (I3)",

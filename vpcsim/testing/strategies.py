@@ -481,9 +481,10 @@ def flows(network: Network) -> st.SearchStrategy[Flow]:
     """Flows that :meth:`vpcsim.Network.trace` accepts for ``network``, as :class:`Flow` tuples.
 
     ``src`` is one of the network's instances (by id) or :data:`vpcsim.INTERNET`; ``dst`` an instance, an
-    instance's public IPv4, :data:`vpcsim.INTERNET`, ``"169.254.169.254"`` (IMDS) or, when the source can speak
-    IPv6 (the internet, or an instance with an IPv6 address), an instance's IPv6 address or
-    :data:`IPV6_INTERNET_HOST`. ``protocol`` is ``"tcp"``, ``"udp"``, ``"icmp"`` (echo request; ICMPv6 on an IPv6
+    instance's public IPv4, :data:`vpcsim.INTERNET` (unless the source is the internet: one end must be in a VPC),
+    ``"169.254.169.254"`` (IMDS) or, when the source can speak IPv6 (the internet, or an instance with an IPv6
+    address), an instance's IPv6 address or :data:`IPV6_INTERNET_HOST`. ``protocol`` is ``"tcp"``, ``"udp"``,
+    ``"icmp"`` (echo request; ICMPv6 on an IPv6
     flow) or ``"47"`` (GRE); ``port`` is 0..65535 for TCP and UDP, None otherwise.
 
     Parameters
@@ -518,7 +519,10 @@ def flows(network: Network) -> st.SearchStrategy[Flow]:
     def draw_flow(draw: st.DrawFn) -> Flow:
         src = draw(st.sampled_from(sources))
         can6 = src is INTERNET or (isinstance(src, str) and src in speaks_ipv6)
-        dst = draw(st.sampled_from(ipv4 + ([*ipv6, IPV6_INTERNET_HOST] if can6 else [])))
+        targets = ipv4 + ([*ipv6, IPV6_INTERNET_HOST] if can6 else [])
+        if src is INTERNET:  # one end must be in a VPC
+            targets = [t for t in targets if not isinstance(t, InternetHost)]
+        dst = draw(st.sampled_from(targets))
         protocol = draw(st.sampled_from(_FLOW_PROTOCOLS))
         return Flow(src, dst, protocol, draw(ports) if protocol in ("tcp", "udp") else None)
 
