@@ -14,7 +14,8 @@ import re
 import pytest
 
 import vpcsim
-from vpcsim import INTERNET, Disposition, Trace
+from vpcsim import INTERNET, Disposition
+from vpcsim.testing import hops, one_hop
 
 IMDS = "169.254.169.254"
 IMDS6 = "fd00:ec2::254"
@@ -24,16 +25,6 @@ HOST = "198.51.100.7"
 
 def ip(text: object) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
     return ipaddress.ip_address(str(text))
-
-
-def hops_of(t: Trace, kind: str) -> list[vpcsim.Hop]:
-    return [h for h in t.hops if h.kind == kind]
-
-
-def one_hop(t: Trace, kind: str, action: str | None = None) -> vpcsim.Hop:
-    found = [h for h in hops_of(t, kind) if action is None or h.action == action]
-    assert len(found) == 1, f"expected one {kind} hop, got {found}\n{t}"
-    return found[0]
 
 
 # ------------------------------------------------------------------------------------------------------ networks
@@ -221,7 +212,7 @@ def test_i1_subnet_without_route_to_the_igw_has_no_route(lab: Lab) -> None:
     assert t.explanation == "NO_ROUTE_TO_DESTINATION"
     assert t.decided_by is not None
     assert (t.decided_by.component, t.decided_by.kind) == (lab.vpc.main_route_table.id, "route-table")
-    assert not hops_of(t, "internet-gateway")
+    assert not hops(t, "internet-gateway")
 
 
 def test_i1_route_to_a_detached_igw_is_a_blackhole() -> None:
@@ -387,13 +378,13 @@ def test_i4_private_subnet_reaches_internet_through_nat_gateway(lab: Lab) -> Non
     t = lab.net.trace(lab.app, vpcsim.internet(HOST), protocol="tcp", port=443)
     assert t.disposition == Disposition.EXITS_NETWORK
     assert t.connected
-    nat = one_hop(t, "nat-gateway", "translate")
+    nat = one_hop(t, "nat-gateway", action="translate")
     assert nat.component == lab.nat.id
     assert nat.packet is not None
     assert nat.packet.src == nat_eni.private_ip
     assert nat.packet.src_port is not None
     assert 1024 <= nat.packet.src_port <= 65535
-    igw = one_hop(t, "internet-gateway", "translate")
+    igw = one_hop(t, "internet-gateway", action="translate")
     assert igw.packet is not None
     assert igw.packet.src == lab.nat_eip.public_ip
     assert t.hops[-1].packet is not None
@@ -410,7 +401,7 @@ def test_i4_nat_gateway_translates_icmp(lab: Lab) -> None:
     """SPEC I4: ICMP is one of the three protocols a NAT gateway translates."""
     t = lab.net.trace(lab.app, vpcsim.internet(HOST), protocol="icmp")
     assert t.connected
-    assert one_hop(t, "nat-gateway", "translate").component == lab.nat.id
+    assert one_hop(t, "nat-gateway", action="translate").component == lab.nat.id
 
 
 def test_i4_unsolicited_inbound_to_nat_eip_is_dropped(lab: Lab) -> None:
@@ -455,7 +446,7 @@ def test_i4_private_nat_gateway_snats_to_private_ip_and_cannot_use_the_igw(lab: 
     host = lab.net.run_instance(inner, instance_type="t3.micro", name="behind")
     assert pnat.network_interface is not None
     t = lab.net.trace(host, vpcsim.internet(HOST), protocol="tcp", port=443)
-    nat = one_hop(t, "nat-gateway", "translate")
+    nat = one_hop(t, "nat-gateway", action="translate")
     assert nat.component == pnat.id
     assert nat.packet is not None
     assert nat.packet.src == pnat.network_interface.private_ip

@@ -706,10 +706,8 @@ class _Walk:
         if subnet is None:  # AWS: only resources in an AZ with an attachment subnet reach the transit gateway
             self.stop(attachment.id, "transit-gateway-attachment", Disposition.NO_ROUTE, "TGW_ATTACHMENT_AZ",
                       detail=f"the attachment has no subnet in {zone}", packet=packet)  # fmt: skip
-        # AWS: the attachment subnet's inbound NACL rules check traffic towards the transit gateway (also when the
-        # sender shares that subnet, then after its outbound rules).
-        if came_from is subnet:
-            self.nacl(subnet, packet, egress=True)
+        # AWS: the attachment subnet's inbound NACL rules check traffic towards the transit gateway, also when the
+        # sender shares that subnet (its outbound rules were checked as the packet left the sender's subnet).
         self.nacl(subnet, packet, egress=False)
         self.hop(attachment.id, "transit-gateway-attachment", "forward", detail=f"{vpc.id} -> {tgw.id}",
                  packet=packet)  # fmt: skip

@@ -9,10 +9,11 @@ import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from vpcsim.engine.verdict import Hop, Trace
 from vpcsim.errors import AwsError
 from vpcsim.network import Network
 
-__all__ = ["Refusal", "assert_refused", "refused_message"]
+__all__ = ["Refusal", "assert_dropped", "assert_refused", "hops", "one_hop", "refused_message"]
 
 
 class Refusal:
@@ -60,3 +61,50 @@ def refused_message(network: Network, code: str, operation: Callable[..., Any], 
     with assert_refused(network, code) as refusal:
         operation(*args, **kwargs)
     return refusal.message
+
+
+def hops(trace: Trace, kind: str, *, component: str | None = None, action: str | None = None) -> list[Hop]:
+    """The hops of ``trace`` (the request's walk) of one kind, optionally of one component or action.
+
+    Examples
+    --------
+    >>> from vpcsim.examples import demo_network
+    >>> t = demo_network().trace("api", "db", protocol="tcp", port=5432)
+    >>> [h.action for h in hops(t, "nacl-ingress")]
+    ['allow']
+    """
+    return [
+        h for h in trace.hops if h.kind == kind and component in (None, h.component) and action in (None, h.action)
+    ]
+
+
+def one_hop(trace: Trace, kind: str, *, component: str | None = None, action: str | None = None) -> Hop:
+    """The one hop of that kind (and component, action) in ``trace``; fails showing the trace if there are more or
+    none."""
+    __tracebackhide__ = True
+    found = hops(trace, kind, component=component, action=action)
+    assert len(found) == 1, f"expected one {kind} hop ({component or 'any'}, {action or 'any'}), got {found}\n{trace}"
+    return found[0]
+
+
+def assert_dropped(
+    trace: Trace,
+    disposition: str,
+    explanation: str,
+    *,
+    kind: str | None = None,
+    component: str | None = None,
+    rule: int | str | None = None,
+) -> Hop:
+    """Assert the packet was dropped with that disposition and explanation code (SPEC V), by that kind of step,
+    component and rule when given; return the deciding hop. The failure message shows the whole trace."""
+    __tracebackhide__ = True
+    decided = trace.decided_by
+    assert decided is not None, f"expected a drop ({disposition} {explanation}), but nothing dropped it:\n{trace}"
+    got = (trace.disposition, trace.explanation)
+    assert got == (disposition, explanation), f"expected {disposition} {explanation}, got {got}:\n{trace}"
+    for field, wanted in (("kind", kind), ("component", component), ("rule", rule)):
+        actual = getattr(decided, field)
+        assert wanted is None or actual == wanted, f"expected {field} {wanted!r}, got {actual!r}:\n{trace}"
+    assert not trace.connected
+    return decided
