@@ -607,3 +607,20 @@ def test_i2_reply_from_another_address_does_not_connect(lab4: Lab) -> None:
     assert not t.reply.delivered
     assert not t.connected
     assert not net.reachable(INTERNET, host, "tcp", 80)
+
+
+def test_on_premises_source_behind_a_detached_vpn_gateway_goes_nowhere() -> None:
+    """SPEC V: a VPN whose virtual private gateway is attached to no VPC carries nothing in (BAD_STATE_ATTACHMENT)."""
+    net = vpcsim.Network(seed=11)
+    vpc = net.create_vpc("10.0.0.0/16")
+    host = net.run_instance(net.create_subnet(vpc, "10.0.1.0/24"), name="host")
+    vgw = net.create_vpn_gateway()
+    cgw = net.create_customer_gateway("198.51.100.20")
+    vpn = net.create_vpn_connection(cgw, vpn_gateway=vgw, static_routes=["192.168.0.0/16"])
+
+    t = net.trace("192.168.1.1", host, "tcp", 22)
+
+    assert t.source.kind == "on-premises"
+    assert_dropped(t, "NO_ROUTE", "BAD_STATE_ATTACHMENT", kind="vpn-gateway", component=vgw.id)
+    assert t.hops[0].component == vpn.id
+    assert "BAD_STATE_ATTACHMENT" in vpcsim.EXPLANATIONS

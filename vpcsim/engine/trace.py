@@ -307,8 +307,7 @@ class _Walk:
             group, rule = found
             if not self.reply:
                 self.conn.tracked.add(eni.id)
-            self.check(True, group.id, kind, Disposition.DENIED_OUT, "", rule=rule.id, allow=f"{rule}",
-                       spec="G1", packet=packet)  # fmt: skip
+            self.hop(group.id, kind, "allow", rule=rule.id, detail=str(rule), spec="G1", packet=packet)
             return
         self.check(
             False,
@@ -745,7 +744,7 @@ class _Walk:
                 self.nacl(subnet, packet, egress=True)
             self.route(subnet.route_table, target.vpc, packet, "transit-gateway", subnet)
         vpn = self.net._index[target.resource_id]
-        self.exit_vpn(vpn, packet, ("transit-gateway", target))  # type: ignore[arg-type]
+        self.exit_vpn(vpn, packet)  # type: ignore[arg-type]
 
     def vgw_out(self, vgw: VpnGateway, packet: Packet, origin: str) -> NoReturn:
         self.edge_to_edge(vgw.id, "vpn-gateway", origin, (_FROM_INSIDE, "transit-gateway"), packet)
@@ -761,9 +760,9 @@ class _Walk:
                       detail=f"no VPN connection of {vgw.id} routes {packet.dst}")  # fmt: skip
         vpn = max(vpns, key=lambda pair: pair[0])[1]
         self.hop(vgw.id, "vpn-gateway", "forward", detail=f"-> {vpn.id}", packet=packet)
-        self.exit_vpn(vpn, packet, ("vpn-gateway", vgw))
+        self.exit_vpn(vpn, packet)
 
-    def exit_vpn(self, vpn: VpnConnection, packet: Packet, via: tuple[str, object]) -> NoReturn:
+    def exit_vpn(self, vpn: VpnConnection, packet: Packet) -> NoReturn:
         self.leave_network(("vpn", vpn))
         self.stop(vpn.id, "vpn-connection", Disposition.EXITS_NETWORK, None, packet=packet,
                   detail=f"to {packet.dst} on premises ({vpn.customer_gateway.id})")  # fmt: skip

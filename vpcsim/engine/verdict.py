@@ -34,6 +34,7 @@ EXPLANATIONS: dict[str, str] = {
     "SUBNET_ACL_RESTRICTION": "the subnet's network ACL denies the packet",
     "NO_ROUTE_TO_DESTINATION": "no route matches the destination",
     "BAD_STATE_ROUTE": "the matching route is a blackhole: its target is gone or not usable",
+    "BAD_STATE_ATTACHMENT": "the gateway is not attached: a VPN whose virtual private gateway has no VPC",
     "BAD_STATE": "the component is not in a functional state (stopped instance, detached interface)",
     "ENI_SOURCE_DEST_CHECK_RESTRICTION": "source/destination check is on, and the packet is not its own",
     "IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS": "the internet gateway drops a packet from an address with no public IP",
