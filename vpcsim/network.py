@@ -56,7 +56,11 @@ from vpcsim.model.vpc import Vpc
 
 if TYPE_CHECKING:
     import networkx as nx
+    import pandas as pd
 
+    from vpcsim.engine.compile import Compiled
+    from vpcsim.engine.evaluate import Evaluation
+    from vpcsim.engine.flows import FlowBatch
     from vpcsim.engine.verdict import Trace
 
 __all__ = ["Network"]
@@ -334,6 +338,7 @@ class Network:
         self._index: dict[str, Resource] = {}
         self._version = 0
         self._graph: nx.MultiDiGraph | None = None
+        self._compiled: Compiled | None = None  # the engine's tables, rebuilt after a change (engine.compile)
         self.add_region(region, availability_zones)
 
     # ------------------------------------------------------------------ plumbing
@@ -589,7 +594,7 @@ class Network:
         clone = Network.__new__(Network)
         memo[id(self)] = clone
         for key, value in self.__dict__.items():
-            setattr(clone, key, None if key == "_graph" else copy.deepcopy(value, memo))
+            setattr(clone, key, None if key in ("_graph", "_compiled") else copy.deepcopy(value, memo))
         return clone
 
     @property
@@ -695,6 +700,38 @@ class Network:
         (True, False)
         """
         return self.trace(src, dst, protocol, port, src_port, ip_version=ip_version).connected
+
+    def evaluate(self, flows: FlowBatch | pd.DataFrame, *, chunk: int = 65536) -> Evaluation:
+        """Walk every flow of a batch at once (the vectorised engine): one verdict per flow, equal to ``trace()``'s.
+
+        ``flows`` is a :class:`vpcsim.FlowBatch` (or a DataFrame :meth:`vpcsim.FlowBatch.from_frame` accepts). The
+        batch is walked ``chunk`` flows at a time, forward then the reply. Invalid flows raise what ``trace()``
+        raises for them, naming the flow's index.
+
+        Examples
+        --------
+        >>> import vpcsim
+        >>> from vpcsim.examples import demo_network
+        >>> net = demo_network()
+        >>> flows = vpcsim.FlowBatch.from_product(["api", "web"], ["db"], ports=[5432, 22])
+        >>> v = net.evaluate(flows)
+        >>> v.connected.tolist()
+        [True, False, False, False]
+        >>> str(v.disposition[1]), v.explanation[1], v.kind[1]
+        ('DENIED_IN', 'ENI_SG_RULES_MISMATCH', 'security-group-ingress')
+        """
+        from vpcsim.engine.evaluate import evaluate
+        from vpcsim.engine.flows import FlowBatch
+
+        batch = flows if isinstance(flows, FlowBatch) else FlowBatch.from_frame(flows)
+        return evaluate(self, batch, chunk=chunk)
+
+    def evaluate_chunks(self, flows: FlowBatch, *, chunk: int = 65536) -> Iterator[Evaluation]:
+        """:meth:`evaluate` one chunk at a time, for batches whose verdicts need not all be kept (memory stays flat:
+        a lazy :meth:`vpcsim.FlowBatch.from_product` of 10M flows is generated and walked chunk by chunk)."""
+        from vpcsim.engine.evaluate import evaluate_chunks
+
+        return evaluate_chunks(self, flows, chunk=chunk)
 
     def _by_name(self, ref: object) -> object:
         """A Name tag stands for its instance (or other resource) when it names exactly one."""

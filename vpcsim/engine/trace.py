@@ -974,8 +974,12 @@ def trace(
     src_port: object = None,
     *,
     ip_version: int | None = None,
+    blockers: bool = True,
 ) -> Trace:
-    """Walk one flow from ``src`` to ``dst`` and its reply; see :meth:`vpcsim.Network.trace`."""
+    """Walk one flow from ``src`` to ``dst`` and its reply; see :meth:`vpcsim.Network.trace`.
+
+    ``blockers=False`` skips the second, drop-waiving walk (the vectorised engine's scalar lane needs verdicts only).
+    """
     source, destination = resolve_endpoints(net, src, dst, ip_version)
     packet, ephemeral = flow_packet(source, destination, protocol, port, src_port)
     forward, reply = _walk_flow(net, source, destination, packet, ephemeral=ephemeral, force=False)
@@ -1002,7 +1006,7 @@ def trace(
         delivered=delivered,
         reply=reply_trace,
     )
-    if not result.connected:
+    if blockers and not result.connected:
         waived_forward, waived_reply = _walk_flow(net, source, destination, packet, ephemeral=ephemeral, force=True)
         seen: set[tuple[str, str, str | None]] = set()
         for hop in [*waived_forward.blockers, *(waived_reply.blockers if waived_reply else [])]:
