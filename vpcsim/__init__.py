@@ -5,6 +5,8 @@ Build a network with EC2-like operations (``Network``), then ask what reaches wh
 """
 
 from vpcsim.engine.endpoints import INTERNET, Endpoint, InternetHost, internet
+from vpcsim.engine.evaluate import Evaluation
+from vpcsim.engine.flows import FlowBatch
 from vpcsim.engine.verdict import EXPLANATIONS, Disposition, Hop, Packet, Trace
 from vpcsim.errors import AwsError, InvalidEndpointError, InvalidFlowError, VpcsimError
 from vpcsim.model.addresses import ElasticIp
@@ -45,6 +47,8 @@ __all__ = [
     "EgressOnlyInternetGateway",
     "ElasticIp",
     "Endpoint",
+    "Evaluation",
+    "FlowBatch",
     "Hop",
     "Instance",
     "InstanceTypeInfo",

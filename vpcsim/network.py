@@ -701,7 +701,7 @@ class Network:
         """
         return self.trace(src, dst, protocol, port, src_port, ip_version=ip_version).connected
 
-    def evaluate(self, flows: FlowBatch | pd.DataFrame, *, chunk: int = 65536) -> Evaluation:
+    def evaluate(self, flows: FlowBatch | pd.DataFrame, *, chunk: int = 32768) -> Evaluation:
         """Walk every flow of a batch at once (the vectorised engine): one verdict per flow, equal to ``trace()``'s.
 
         ``flows`` is a :class:`vpcsim.FlowBatch` (or a DataFrame :meth:`vpcsim.FlowBatch.from_frame` accepts). The
@@ -717,8 +717,10 @@ class Network:
         >>> v = net.evaluate(flows)
         >>> v.connected.tolist()
         [True, False, False, False]
-        >>> str(v.disposition[1]), v.explanation[1], v.kind[1]
-        ('DENIED_IN', 'ENI_SG_RULES_MISMATCH', 'security-group-ingress')
+        >>> str(v.disposition[2]), v.explanation[2], v.kind[2]  # web -> db:5432
+        ('DENIED_IN', 'SUBNET_ACL_RESTRICTION', 'nacl-ingress')
+        >>> v.component[2] == net.trace("web", "db", port=5432).decided_by.component
+        True
         """
         from vpcsim.engine.evaluate import evaluate
         from vpcsim.engine.flows import FlowBatch
@@ -726,7 +728,7 @@ class Network:
         batch = flows if isinstance(flows, FlowBatch) else FlowBatch.from_frame(flows)
         return evaluate(self, batch, chunk=chunk)
 
-    def evaluate_chunks(self, flows: FlowBatch, *, chunk: int = 65536) -> Iterator[Evaluation]:
+    def evaluate_chunks(self, flows: FlowBatch, *, chunk: int = 32768) -> Iterator[Evaluation]:
         """:meth:`evaluate` one chunk at a time, for batches whose verdicts need not all be kept (memory stays flat:
         a lazy :meth:`vpcsim.FlowBatch.from_product` of 10M flows is generated and walked chunk by chunk)."""
         from vpcsim.engine.evaluate import evaluate_chunks

@@ -217,34 +217,42 @@ def _paint(n_atoms: int, entries: list[tuple[int, int, Any]]) -> list[tuple[int,
 
 
 class RuleSets:
-    """NACL or security-group rule sets as per-field bit masks (W 64-bit words per mask)."""
+    """NACL or security-group rule sets as per-field bit masks (W 64-bit words per mask).
+
+    Three lookups per packet: the peer address atom, the (protocol class, destination port or ICMP type) pair, and
+    the source port or ICMP code (skipped when no rule names an ICMP code). Protocols no rule names share one class.
+    """
 
     def __init__(self, n_atoms: int, rulesets: Sequence[Sequence[_Rule]]) -> None:
         self.n_atoms = n_atoms
         width = max([1, *((len(r) + 63) // 64 for r in rulesets)])
         self.width = width
+        named = sorted({r.protocol for rules in rulesets for r in rules if r.protocol != -1})
+        self.n_classes = len(named) + 1
+        self.class_of = np.full(256, len(named), dtype=np.int64)
+        for i, protocol in enumerate(named):
+            self.class_of[protocol] = i
+        classes = [*named, None]
+        self.has_codes = any(r.codes != _ALL_PORTS for rules in rulesets for r in rules)
         addr_keys: list[int] = []
         addr_masks: list[list[int]] = []
         port_keys: list[int] = []
         port_masks: list[list[int]] = []
         code_keys: list[int] = []
         code_masks: list[list[int]] = []
-        proto = np.zeros((max(1, len(rulesets)) * 256, width), dtype=np.uint64)
         for g, rules in enumerate(rulesets):
             self._dimension(g * n_atoms, [(r.atoms, i) for i, r in enumerate(rules)], n_atoms, addr_keys, addr_masks)
-            self._dimension(g * 65537, [(r.ports, i) for i, r in enumerate(rules)], 65537, port_keys, port_masks)
-            self._dimension(g * 65537, [(r.codes, i) for i, r in enumerate(rules)], 65537, code_keys, code_masks)
-            for i, rule in enumerate(rules):
-                word, bit = divmod(i, 64)
-                rows = slice(g * 256, g * 256 + 256) if rule.protocol == -1 else g * 256 + rule.protocol
-                proto[rows, word] |= np.uint64(1 << bit)
+            for k, klass in enumerate(classes):
+                spans = [(r.ports, i) for i, r in enumerate(rules) if r.protocol in (-1, klass)]
+                self._dimension((g * self.n_classes + k) * 65537, spans, 65537, port_keys, port_masks)
+            if self.has_codes:
+                self._dimension(g * 65537, [(r.codes, i) for i, r in enumerate(rules)], 65537, code_keys, code_masks)
         self.addr_keys = np.array(addr_keys, dtype=np.int64)
         self.addr_masks = _mask_array(addr_masks, width)
         self.port_keys = np.array(port_keys, dtype=np.int64)
         self.port_masks = _mask_array(port_masks, width)
         self.code_keys = np.array(code_keys, dtype=np.int64)
         self.code_masks = _mask_array(code_masks, width)
-        self.proto_masks = proto
 
     @staticmethod
     def _dimension(
@@ -275,9 +283,12 @@ class RuleSets:
     def match(self, group: I64, atom: I64, dst_port: I64, src_port: I64, protocol: I64) -> U64:
         """(n, W) masks of the rules each packet satisfies."""
         a = np.searchsorted(self.addr_keys, group * self.n_atoms + atom, side="right") - 1
-        p = np.searchsorted(self.port_keys, group * 65537 + dst_port + 1, side="right") - 1
-        c = np.searchsorted(self.code_keys, group * 65537 + src_port + 1, side="right") - 1
-        out: U64 = self.addr_masks[a] & self.port_masks[p] & self.code_masks[c] & self.proto_masks[group * 256 + protocol]
+        key = (group * self.n_classes + self.class_of[protocol]) * 65537 + dst_port + 1
+        p = np.searchsorted(self.port_keys, key, side="right") - 1
+        out: U64 = self.addr_masks[a] & self.port_masks[p]
+        if self.has_codes:
+            c = np.searchsorted(self.code_keys, group * 65537 + src_port + 1, side="right") - 1
+            out &= self.code_masks[c]
         return out
 
 
@@ -333,7 +344,7 @@ def _icmp_spans(icmp_type: int, code: int) -> tuple[list[tuple[int, int]], list[
 class Compiled:
     """The flat tables of one network version. Attributes are numpy arrays indexed by the model's list order."""
 
-    def __init__(self, net: Network) -> None:  # noqa: C901 - one pass over the model, section by section
+    def __init__(self, net: Network) -> None:
         self.version = net.version
         self.net = net
         self.strings = Interner()
@@ -410,6 +421,9 @@ class Compiled:
         for vpn in self.vpns:
             for c in vpn.routes:
                 cut(c)
+        for tgw_table in net.transit_gateway_route_tables:
+            for tgw_route in tgw_table.routes:
+                cut(tgw_route.destination)
         self.atoms = atoms = Atoms(b4, b6)
         n_atoms = atoms.count
 
@@ -465,11 +479,16 @@ class Compiled:
         self.vpc_subnet = IntervalMap(
             n_atoms,
             [
-                [(*atoms.span(c), j) for j, x in reversed(list(enumerate(self.subnets))) if x.vpc is v for c in x.cidrs]
+                [
+                    (*atoms.span(c), j)
+                    for j, x in reversed(list(enumerate(self.subnets)))
+                    if x.vpc is v
+                    for c in x.cidrs
+                ]
                 for v in self.vpcs
             ],
         )
-        igw_of = {}
+        igw_of: dict[str, int] = {}
         for g, igw in enumerate(self.igws):
             if igw.vpc is not None:
                 igw_of.setdefault(igw.vpc.id, g)
@@ -524,30 +543,36 @@ class Compiled:
         self.eni_own = KeyMap(n_atoms, ((i, atoms.of(a), 1) for i, e in enumerate(self.enis) for a in e.addresses))
         self.eni_public = KeyMap(
             n_atoms,
-            ((i, atoms.of(private), int(public)) for i, e in enumerate(self.enis) for private, public in e.public_ips.items()),
+            (
+                (i, atoms.of(private), int(public))
+                for i, e in enumerate(self.enis)
+                for private, public in e.public_ips.items()
+            ),
         )
 
         # ---- instances: forwarding interface choice, link-local services, NAT instances
         self.inst_masquerade = np.array([x.masquerade for x in self.instances], dtype=bool)
         width = max([1, *(len(x.network_interfaces) for x in self.instances)])
         self.inst_enis = np.full((max(1, len(self.instances)), width), -1, dtype=np.int64)
-        for i, x in enumerate(self.instances):
-            for k, e in enumerate(x.network_interfaces):
+        for i, inst in enumerate(self.instances):
+            for k, e in enumerate(inst.network_interfaces):
                 self.inst_enis[i, k] = eni_i[e.id]
         self.inst_primary = np.array([eni_i[x.primary_network_interface.id] for x in self.instances], dtype=np.int64)
         self.inst_imds = np.zeros((max(1, len(self.instances)), 2), dtype=bool)  # enabled for IPv4, IPv6 (M2)
         self.inst_service_component = np.zeros((max(1, len(self.instances)), 4), dtype=np.int64)
-        for i, x in enumerate(self.instances):
-            options = x.metadata_options
+        for i, inst in enumerate(self.instances):
+            options = inst.metadata_options
             enabled = options.http_endpoint == "enabled"
             self.inst_imds[i] = (enabled, enabled and options.http_protocol_ipv6 == "enabled")
             for name, code in _SERVICES.items():
-                self.inst_service_component[i, code] = s(f"{x.id}:{name}")
+                self.inst_service_component[i, code] = s(f"{inst.id}:{name}")
 
         # ---- security groups (G1, G2) and NACLs (N1)
         self.eni_sg_in, self.eni_sg_out, self.sg_in, self.sg_out = self._security_groups(net, prefix_lists, vpc_i)
         self.nacl_in, self.nacl_out, self.nacl_rule_allow, self.nacl_rule_number = self._nacls()
         self.acl_id = np.array([s(a.id) for a in self.acls], dtype=np.int64)
+        self.nacl_rule_value = np.vectorize(lambda v: s(int(v)), otypes=[np.int64])(self.nacl_rule_number)
+        self.nacl_default_value = np.array([s(DEFAULT_DENY_RULE_IPV4), s(DEFAULT_DENY_RULE_IPV6)], dtype=np.int64)
 
         # ---- route tables (R2, R3, R6, R7)
         self._routes(net, prefix_lists, s)
@@ -598,6 +623,61 @@ class Compiled:
         self.endpoint_id = np.array([s(x.id) for x in self.endpoints], dtype=np.int64)
         self.endpoint_vpc = np.array([vpc_i[x.vpc.id] for x in self.endpoints], dtype=np.int64)
         self.internet = s("internet")
+        self._transit_gateways(net, s, vpc_i, subnet_i, zones)
+
+    def _transit_gateways(
+        self, net: Network, s: Interner, vpc_i: dict[str, int], subnet_i: dict[str, int], zones: list[str]
+    ) -> None:
+        """Transit gateways: attachments (their subnet per AZ), route tables (static before propagated)."""
+        atoms = self.atoms
+        tgws = list(net.transit_gateways)
+        tgw_i = {t.id: i for i, t in enumerate(tgws)}
+        attachments = list(net.transit_gateway_attachments)
+        att_i = {a.id: i for i, a in enumerate(attachments)}
+        tables = list(net.transit_gateway_route_tables)
+        table_i = {t.id: i for i, t in enumerate(tables)}
+        vpn_i = {v.id: i for i, v in enumerate(self.vpns)}
+        self.tgw_id = np.array([s(t.id) for t in tgws], dtype=np.int64)
+        # The VPC's attachment to a transit gateway: the first listed (SPEC-free: AWS allows one per VPC and TGW).
+        self.tgw_attachment = np.full((max(1, len(tgws)), max(1, len(self.vpcs))), -1, dtype=np.int64)
+        for k, a in reversed(list(enumerate(attachments))):
+            if a.vpc is not None:
+                self.tgw_attachment[tgw_i[a.transit_gateway.id], vpc_i[a.vpc.id]] = k
+        self.att_id = np.array([s(a.id) for a in attachments], dtype=np.int64)
+        self.att_table = np.array(
+            [table_i[a.association.id] if a.association is not None else -1 for a in attachments], dtype=np.int64
+        )
+        self.att_vpc = np.array([vpc_i[a.vpc.id] if a.vpc is not None else -1 for a in attachments], dtype=np.int64)
+        self.att_vpn = np.array([vpn_i.get(a.resource_id, -1) for a in attachments], dtype=np.int64)
+        self.att_zone_subnet = np.full((max(1, len(attachments)), max(1, len(zones)) + 1), -1, dtype=np.int64)
+        for k, a in enumerate(attachments):
+            for subnet in reversed(a.subnets):
+                self.att_zone_subnet[k, zones.index(subnet.availability_zone)] = subnet_i[subnet.id]
+            if a.subnets:  # the last column: zone unknown (traffic from a VPN) -> the first subnet
+                self.att_zone_subnet[k, -1] = subnet_i[a.subnets[0].id]
+        first_of_vpn: dict[str, int] = {}
+        for k, a in enumerate(attachments):
+            first_of_vpn.setdefault(a.resource_id, k)
+        self.vpn_attachment = np.array([first_of_vpn.get(v.id, -1) for v in self.vpns], dtype=np.int64)
+        self.tgw_table_id = np.array([s(t.id) for t in tables], dtype=np.int64)
+        active: list[bool] = []
+        rule: list[int] = []
+        target: list[int] = []
+        per_table: list[list[tuple[int, int, int]]] = []
+        for table in tables:
+            entries: list[tuple[int, int, Any]] = []
+            for order, route in enumerate(table.routes):
+                r = len(active)
+                active.append(route.attachment_id is not None and route.state == "active")
+                rule.append(s(str(route.destination)))
+                target.append(att_i.get(str(route.attachment_id), -1))
+                key = (-route.destination.prefixlen, route.type != "static", order, r)
+                entries.append((*atoms.span(route.destination), key))
+            per_table.append(_paint(atoms.count, entries))
+        self.tgw_lpm = IntervalMap(atoms.count, per_table)
+        self.tgw_route_active = np.array(active, dtype=bool)
+        self.tgw_route_rule = np.array(rule, dtype=np.int64)
+        self.tgw_route_target = np.array(target, dtype=np.int64)
 
     # ------------------------------------------------------------------ sections
 
@@ -683,7 +763,8 @@ class Compiled:
         width = max([1, *(len(a.rules(e)) for a in self.acls for e in (False, True))])
         allow = np.zeros((max(1, len(self.acls)) * 2, width), dtype=bool)
         number = np.zeros((max(1, len(self.acls)) * 2, width), dtype=np.int64)
-        sets_in, sets_out = [], []
+        sets_in: list[list[_Rule]] = []
+        sets_out: list[list[_Rule]] = []
         for i, acl in enumerate(self.acls):
             for egress, sets in ((False, sets_in), (True, sets_out)):
                 entries = acl.rules(egress)
@@ -738,6 +819,8 @@ class Compiled:
                         target = self.eni_index[found.primary_network_interface.id]
                     elif isinstance(found, NetworkInterface):
                         target = self.eni_index[found.id]
+                    elif isinstance(found, TransitGateway):
+                        target = index[TransitGateway][found.id]
                     elif found is not None and type(found) in index:
                         target = index[type(found)][found.id]
                 route_kind.append(kind)
@@ -772,4 +855,3 @@ def compile_network(net: Network) -> Compiled:
 
 
 __all__ += ["NAT64_PREFIX", "NOT_ON_INTERNET", "lowest_bit", "split_words"]
-_ = (DEFAULT_DENY_RULE_IPV4, DEFAULT_DENY_RULE_IPV6)

@@ -21,9 +21,9 @@ from vpcsim.engine import walk as W
 from vpcsim.engine.compile import Compiled, compile_network, split_words
 from vpcsim.engine.endpoints import (
     InternetHost,
+    _Ref,
     _resolve,
     _resolve_address,
-    _Ref,
     representative_internet_address,
     resolve_endpoints,
 )
@@ -43,7 +43,7 @@ I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
 B = npt.NDArray[np.bool_]
 
-DEFAULT_CHUNK = 1 << 16
+DEFAULT_CHUNK = 1 << 15  # measured: smaller chunks stay in cache, bigger ones add nothing
 K_ENI, K_INTERNET, K_ONPREM, K_LINK_LOCAL, K_ADDRESS = range(5)
 _KINDS = {"network-interface": K_ENI, "internet": K_INTERNET, "on-premises": K_ONPREM, "link-local": K_LINK_LOCAL,
           "address": K_ADDRESS}  # fmt: skip
@@ -73,12 +73,15 @@ class _Resolver:
         self.refs: dict[tuple[int, str], _Ref | VpcsimError] = {}
         self.atom_refs: dict[tuple[int, str], _Ref | VpcsimError] = {}
         self.internet_address: dict[int, tuple[int, int]] = {}
+        self.tables: dict[tuple[str, str], _RefTable] = {}
         enis = c.enis
         self.eni_private = np.array([int(e.private_ip) for e in enis], dtype=np.int64)
         v6 = [int(e.ipv6_addresses[0]) if e.ipv6_addresses else 0 for e in enis]
         self.eni_v6_hi, self.eni_v6_lo = split_words(v6)
         self.eni_has_v6 = np.array([bool(e.ipv6_addresses) for e in enis], dtype=bool)
-        self.eni_public = np.array([int(e.public_ip) if e.public_ip is not None else -1 for e in enis], dtype=np.int64)
+        self.eni_public = np.array(
+            [int(e.public_ip) if e.public_ip is not None else -1 for e in enis], dtype=np.int64
+        )
 
     def ref(self, key: tuple[int, str], make: Any) -> _Ref | VpcsimError:
         cache = self.refs if key[0] >= 0 else self.atom_refs
@@ -89,8 +92,8 @@ class _Resolver:
                 cache[key] = exc
         return cache[key]
 
-    def side(self, part: FlowBatch, role: str) -> tuple[_Ends, npt.NDArray[np.int64]]:
-        """Resolve one side of a chunk; returns the ends and, per flow, -1 or the index of a failed resolution."""
+    def side(self, part: FlowBatch, role: str) -> tuple[_Ends, B]:
+        """Resolve one side of a chunk; returns the ends and, per flow, whether its resolution failed."""
         c = self.c
         prefix = "src" if role == "source" else "dst"
         ref_index: I64 = getattr(part, f"{prefix}_ref").astype(np.int64)
@@ -99,56 +102,84 @@ class _Resolver:
         lo: U64 = getattr(part, f"{prefix}_lo").astype(np.uint64)
         n = len(ref_index)
         ends = _Ends(np.full(n, K_INTERNET, dtype=np.int64), np.full(n, -1, dtype=np.int64),
-                     np.full(n, -1, dtype=np.int64), hi.copy(), lo.copy(), given_v.copy(),
-                     np.zeros(n, dtype=bool))  # fmt: skip
-        failed = np.full(n, -1, dtype=np.int64)
+                     np.full(n, -1, dtype=np.int64), hi, lo, given_v, np.zeros(n, dtype=bool))  # fmt: skip
+        failed = np.zeros(n, dtype=bool)
         by_ref = ref_index >= 0
         if by_ref.any():
-            values, inverse = np.unique(ref_index[by_ref], return_inverse=True)
             rows = np.flatnonzero(by_ref)
-            for k, value in enumerate(values.tolist()):
+            table = self.tables.get(("ref", role))
+            if table is None:
+                table = self.tables[("ref", role)] = _RefTable(len(self.batch.endpoints))
+            index = ref_index[rows]
+            for value in np.unique(index[~table.done[index]]).tolist():
                 obj = self.batch.endpoints[value]
-                found = self.ref((value, role), lambda obj=obj: _resolve(self.net, self.net._by_name(obj), role))
-                mine = rows[inverse.reshape(-1) == k]
-                self._fill(ends, mine, found, failed)
+                found = self.ref((value, role), lambda o=obj: _resolve(self.net, self.net._by_name(o), role))
+                table.put(value, found, c)
+            table.fill(ends, failed, rows, index, keep_address=False)
         by_address = ~by_ref
         if by_address.any():
             rows = np.flatnonzero(by_address)
             atoms = c.atoms.lookup(hi[rows], lo[rows], given_v[rows])
-            values, first, inverse = np.unique(atoms, return_index=True, return_inverse=True)
-            for k, atom in enumerate(values.tolist()):
-                row = rows[first[k]]
-                address = _address(int(hi[row]), int(lo[row]), int(given_v[row]))
-                found = self.ref((-1 - atom, role), lambda a=address: _resolve_address(self.net, a, role))
-                mine = rows[inverse.reshape(-1) == k]
-                self._fill(ends, mine, found, failed, keep_address=True)
+            table = self.tables.get(("atom", role))
+            if table is None:
+                table = self.tables[("atom", role)] = _RefTable(c.atoms.count)
+            todo = ~table.done[atoms]
+            if todo.any():
+                values, first = np.unique(atoms[todo], return_index=True)
+                for atom, k in zip(values.tolist(), first.tolist(), strict=True):
+                    row = rows[np.flatnonzero(todo)[k]]
+                    address = _address(int(hi[row]), int(lo[row]), int(given_v[row]))
+                    found = self.ref((-1 - atom, role), lambda a=address: _resolve_address(self.net, a, role))
+                    table.put(atom, found, c)
+            table.fill(ends, failed, rows, atoms, keep_address=True)
         return ends, failed
-
-    def _fill(self, ends: _Ends, rows: I64, found: _Ref | VpcsimError, failed: I64, *, keep_address: bool = False
-              ) -> None:  # fmt: skip
-        if isinstance(found, VpcsimError):
-            failed[rows] = 0
-            return
-        c = self.c
-        ends.kind[rows] = _KINDS[found.kind]
-        if found.network_interface is not None:
-            ends.eni[rows] = c.eni_index[found.network_interface.id]
-        if found.vpn_connection is not None:
-            ends.vpn[rows] = next(i for i, v in enumerate(c.vpns) if v is found.vpn_connection)
-        ends.public[rows] = found.public
-        if not keep_address:
-            if found.address is None:
-                ends.version[rows] = 0
-            else:
-                hi, lo = split_words([int(found.address)])
-                ends.hi[rows], ends.lo[rows] = hi[0], lo[0]
-                ends.version[rows] = found.address.version
 
     def internet(self, version: int) -> tuple[int, int]:
         if version not in self.internet_address:
             value = int(representative_internet_address(self.net, version))
             self.internet_address[version] = (value >> 64, value & ((1 << 64) - 1))
         return self.internet_address[version]
+
+
+class _RefTable:
+    """Resolved ends by reference index or by atom: filled once per distinct value, gathered per flow."""
+
+    def __init__(self, size: int) -> None:
+        self.done = np.zeros(size, dtype=bool)
+        self.failed = np.zeros(size, dtype=bool)
+        self.kind = np.full(size, K_INTERNET, dtype=np.int64)
+        self.eni = np.full(size, -1, dtype=np.int64)
+        self.vpn = np.full(size, -1, dtype=np.int64)
+        self.public = np.zeros(size, dtype=bool)
+        self.hi = np.zeros(size, dtype=np.uint64)
+        self.lo = np.zeros(size, dtype=np.uint64)
+        self.version = np.zeros(size, dtype=np.int8)
+
+    def put(self, k: int, found: _Ref | VpcsimError, c: Compiled) -> None:
+        self.done[k] = True
+        if isinstance(found, VpcsimError):
+            self.failed[k] = True
+            return
+        self.kind[k] = _KINDS[found.kind]
+        if found.network_interface is not None:
+            self.eni[k] = c.eni_index[found.network_interface.id]
+        if found.vpn_connection is not None:
+            self.vpn[k] = next(i for i, v in enumerate(c.vpns) if v is found.vpn_connection)
+        self.public[k] = found.public
+        if found.address is not None:
+            hi, lo = split_words([int(found.address)])
+            self.hi[k], self.lo[k], self.version[k] = hi[0], lo[0], found.address.version
+
+    def fill(self, ends: _Ends, failed: B, rows: I64, index: I64, *, keep_address: bool) -> None:
+        failed[rows] = self.failed[index]
+        ends.kind[rows] = self.kind[index]
+        ends.eni[rows] = self.eni[index]
+        ends.vpn[rows] = self.vpn[index]
+        ends.public[rows] = self.public[index]
+        if not keep_address:
+            ends.hi[rows] = self.hi[index]
+            ends.lo[rows] = self.lo[index]
+            ends.version[rows] = self.version[index]
 
 
 def _address(hi: int, lo: int, version: int) -> Any:
@@ -165,6 +196,7 @@ class _Chunk:
     ephemeral: B
     src: _Ends
     dst: _Ends
+    src_atom: I64
     dst_atom: I64
 
 
@@ -175,16 +207,16 @@ def _resolve_chunk(r: _Resolver, part: FlowBatch, offset: int) -> _Chunk:
     n = len(src.kind)
     ip_version = part.ip_version.astype(np.int64)
     outside = (src.kind == K_INTERNET) | (src.kind == K_ONPREM)
-    bad = (bad_src >= 0) | (bad_dst >= 0) | (src.kind == K_ADDRESS) | (src.kind == K_LINK_LOCAL)
+    bad = bad_src | bad_dst | (src.kind == K_ADDRESS) | (src.kind == K_LINK_LOCAL)
     bad |= outside & ((dst.kind == K_INTERNET) | (dst.kind == K_ONPREM))
     # SPEC E7: a source named by its public address sends from the private address behind it.
     public_src = src.public & (src.eni >= 0)
     if public_src.any():
         rows = np.flatnonzero(public_src)
         for row in rows.tolist():
-            eni = r.c.enis[int(src.eni[row])]
+            interface = r.c.enis[int(src.eni[row])]
             public = _address(int(src.hi[row]), int(src.lo[row]), int(src.version[row]))
-            private = next((p for p, m in eni.public_ips.items() if m == public), eni.private_ip)
+            private = next((p for p, m in interface.public_ips.items() if m == public), interface.private_ip)
             src.hi[row], src.lo[row] = 0, int(private)
     sv, dv = src.version.astype(np.int64), dst.version.astype(np.int64)
     bad |= (sv > 0) & (dv > 0) & (sv != dv)
@@ -231,9 +263,10 @@ def _resolve_chunk(r: _Resolver, part: FlowBatch, offset: int) -> _Chunk:
     src_port[none] = -1
     packets = W.Packets(protocol, src.hi.copy(), src.lo.copy(), dst.hi.copy(), dst.lo.copy(),
                         version.astype(np.int8), src_port, dst_port)  # fmt: skip
+    src_atom = r.c.atoms.lookup(packets.src_hi, packets.src_lo, packets.version)
     dst_atom = r.c.atoms.lookup(packets.dst_hi, packets.dst_lo, packets.version)
     _ = n
-    return _Chunk(packets, ephemeral, src, dst, dst_atom)
+    return _Chunk(packets, ephemeral, src, dst, src_atom, dst_atom)
 
 
 def _raise(r: _Resolver, part: FlowBatch, row: int, offset: int) -> None:
@@ -252,7 +285,8 @@ def _leads_to(c: Compiled, exit_kind: I64, exit_id: I64, ends: _Ends, atom: I64)
     vpn = (ends.kind == K_ONPREM) & (exit_kind == W.X_VPN)
     if vpn.any():
         vpn[vpn] = c.vpn_routes(exit_id[vpn], atom[vpn]) == 1
-    return internet | vpn
+    result: B = internet | vpn
+    return result
 
 
 def _walk_chunk(c: Compiled, chunk: _Chunk) -> dict[str, Any]:
@@ -261,7 +295,7 @@ def _walk_chunk(c: Compiled, chunk: _Chunk) -> dict[str, Any]:
     n = len(p)
     conn = W.Connection(n, chunk.ephemeral)
     request = p
-    fwd = W.Walk(c, p.copy(), conn, reply=False)
+    fwd = W.Walk(c, p.copy(), conn, reply=False, atoms=(chunk.src_atom, chunk.dst_atom))
     src = chunk.src
     start_eni = src.kind == K_ENI
     rows = np.flatnonzero(start_eni)
@@ -285,8 +319,8 @@ def _walk_chunk(c: Compiled, chunk: _Chunk) -> dict[str, Any]:
         "disposition": fwd.disposition, "explanation": fwd.explanation, "component": fwd.component,
         "kind": fwd.kind, "rule": fwd.rule, "delivered": arrived, "scalar": fwd.scalar.copy(),
     }  # fmt: skip
-    reply_fields = {name: np.full(n, -1, dtype=np.int64) for name in
-                    ("reply_disposition", "reply_explanation", "reply_component", "reply_kind", "reply_rule")}  # fmt: skip
+    names = ("reply_disposition", "reply_explanation", "reply_component", "reply_kind", "reply_rule")
+    reply_fields = {name: np.full(n, -1, dtype=np.int64) for name in names}
     reply_delivered = np.zeros(n, dtype=bool)
     if len(walked):
         back = W.Packets(*(a[walked] for a in answer._arrays()))  # type: ignore[arg-type]
@@ -294,7 +328,7 @@ def _walk_chunk(c: Compiled, chunk: _Chunk) -> dict[str, Any]:
         for name in ("tracked", "n_tracked", "nat", "nat_src_hi", "nat_src_lo", "nat_src_port", "nat_port",
                      "egress_only"):  # fmt: skip
             setattr(sub_conn, name, getattr(conn, name)[walked])
-        rep = W.Walk(c, back, sub_conn, reply=True)
+        rep = W.Walk(c, back, sub_conn, reply=True, atoms=(fwd.dst_atom[walked], fwd.src_atom[walked]))
         end_eni = fwd.end_eni[walked]
         link_local = fwd.end_link_local[walked]
         exit_kind, exit_id = fwd.exit_kind[walked], fwd.exit_id[walked]
@@ -366,8 +400,9 @@ def _scalar_lane(net: Network, c: Compiled, part: FlowBatch, out: dict[str, Any]
     explanations = {e: i for i, e in enumerate(W.EXPLANATION_CODES)}
     for row in rows.tolist():
         src, dst, protocol, port, sport, ip_version = part.flow(row)
-        t = trace(net, net._by_name(src), net._by_name(dst), protocol, port, sport, ip_version=ip_version,
-                  blockers=False)
+        t = trace(
+            net, net._by_name(src), net._by_name(dst), protocol, port, sport, ip_version=ip_version, blockers=False
+        )
         for prefix, walked in (("", t), ("reply_", t.reply)):
             if walked is None:
                 for name in ("disposition", "explanation", "component", "kind", "rule"):
@@ -455,8 +490,18 @@ class Evaluation:
             "src_kind": chunk.src.kind.astype(np.int8),
             "dst_kind": chunk.dst.kind.astype(np.int8),
         }
-        return cls(codes, c.strings.values, chunk.src.hi, chunk.src.lo, chunk.dst.hi, chunk.dst.lo,
-                   p.version, p.protocol, p.src_port, p.dst_port)
+        return cls(
+            codes,
+            c.strings.values,
+            chunk.src.hi,
+            chunk.src.lo,
+            chunk.dst.hi,
+            chunk.dst.lo,
+            p.version,
+            p.protocol,
+            p.src_port,
+            p.dst_port,
+        )
 
     @classmethod
     def _empty(cls, c: Compiled) -> Evaluation:
@@ -469,8 +514,8 @@ class Evaluation:
     @classmethod
     def _concat(cls, parts: list[Evaluation]) -> Evaluation:
         codes = {name: np.concatenate([p.codes[name] for p in parts]) for name in parts[0].codes}
-        arrays = [np.concatenate([getattr(p, f) for p in parts]) for f in
-                  ("src_hi", "src_lo", "dst_hi", "dst_lo", "version", "protocol", "src_port", "dst_port")]  # fmt: skip
+        names = ("src_hi", "src_lo", "dst_hi", "dst_lo", "version", "protocol", "src_port", "dst_port")
+        arrays = [np.concatenate([getattr(p, f) for p in parts]) for f in names]
         return cls(codes, parts[-1].values, *arrays)
 
     def __len__(self) -> int:
@@ -522,19 +567,19 @@ class Evaluation:
 
     @property
     def delivered(self) -> B:
-        return self.codes["delivered"]  # type: ignore[no-any-return]
+        return self.codes["delivered"]
 
     @property
     def reply_delivered(self) -> B:
-        return self.codes["reply_delivered"]  # type: ignore[no-any-return]
+        return self.codes["reply_delivered"]
 
     @property
     def connected(self) -> B:
-        return self.codes["connected"]  # type: ignore[no-any-return]
+        return self.codes["connected"]
 
     @property
     def scalar(self) -> B:
-        return self.codes["scalar"]  # type: ignore[no-any-return]
+        return self.codes["scalar"]
 
     def counts(self) -> dict[str, int]:
         """How many flows ended in each disposition (forward packet), plus ``connected``."""

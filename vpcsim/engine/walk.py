@@ -13,7 +13,7 @@ masquerade, very long paths) are marked ``scalar`` and finished by the scalar wa
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -45,16 +45,17 @@ X_NONE, X_INTERNET, X_VPN, X_ENDPOINT = range(4)
 
 # Steps.
 (ENI_OUT, SERVICE, LEAVE, ROUTE, LOCAL, ARRIVE, IGW_OUT, EIGW_OUT, INTERNET, IGW_IN, ENTER_VPC, NAT_IN, NAT_ANSWER,
- PEERING, VGW_OUT, ENDPOINT_OUT, VPN_IN, ENDPOINT_IN) = range(18)  # fmt: skip
+ PEERING, VGW_OUT, ENDPOINT_OUT, VPN_IN, ENDPOINT_IN, TGW_IN, TGW_ROUTE) = range(20)  # fmt: skip
 
-_TRACKED = 8  # ENIs whose security groups a forward walk can pass before the scalar walk takes over
+_TRACKED = 6  # ENIs whose security groups a forward walk can pass before the scalar walk takes over
 _NAT_SLOTS = 2
 _HISTORY = 16  # route tables a walk can visit before the scalar walk takes over
+_PACKETS = 6  # distinct header sets (translations) a walk can see before the scalar walk takes over
 _MAX_STEPS = 200
 _ICMP_REPLY = {(1, 8): 0, (1, 13): 14, (1, 15): 16, (1, 17): 18, (58, 128): 129}
 
 
-def take(values: npt.NDArray[np.generic], index: I64, default: object = -1) -> npt.NDArray[np.generic]:
+def take(values: npt.NDArray[Any], index: I64, default: object = -1) -> npt.NDArray[Any]:
     """``values[index]`` where ``index >= 0``, else ``default`` (also when ``values`` is empty)."""
     out = np.full(len(index), default, dtype=values.dtype)
     ok = index >= 0
@@ -85,7 +86,7 @@ class Packets:
         return len(self.protocol)
 
     def copy(self) -> Packets:
-        return Packets(*(a.copy() for a in self._arrays()))
+        return Packets(*(a.copy() for a in self._arrays()))  # type: ignore[arg-type]
 
     def _arrays(self) -> tuple[npt.NDArray[np.generic], ...]:
         return (self.protocol, self.src_hi, self.src_lo, self.dst_hi, self.dst_lo, self.version, self.src_port,
@@ -98,8 +99,8 @@ class Packets:
         icmp = (self.protocol == 1) | (self.protocol == 58)
         if icmp.any():
             rtype = np.full(len(self), -1, dtype=np.int64)
-            for (proto, request), answer in _ICMP_REPLY.items():
-                rtype[icmp & (self.protocol == proto) & (self.dst_port == request)] = answer
+            for (proto, request), reply_type in _ICMP_REPLY.items():
+                rtype[icmp & (self.protocol == proto) & (self.dst_port == request)] = reply_type
             has &= ~icmp | (rtype >= 0)
             sport[icmp] = 0
             dport[icmp] = rtype[icmp]
@@ -113,7 +114,7 @@ class Connection:
 
     def __init__(self, n: int, ephemeral: B) -> None:
         self.ephemeral = ephemeral
-        self.tracked = np.full((n, _TRACKED), -1, dtype=np.int64)
+        self.tracked = np.full((n, _TRACKED), -1, dtype=np.int32)
         self.n_tracked = np.zeros(n, dtype=np.int64)
         self.nat = np.full((n, _NAT_SLOTS), -1, dtype=np.int64)
         self.nat_src_hi = np.zeros((n, _NAT_SLOTS), dtype=np.uint64)
@@ -126,32 +127,33 @@ class Connection:
 class Walk:
     """One direction of the vectorised walk over ``packets``; results in the public arrays after :meth:`run`."""
 
-    def __init__(self, c: Compiled, packets: Packets, conn: Connection, *, reply: bool) -> None:
+    def __init__(
+        self, c: Compiled, packets: Packets, conn: Connection, *, reply: bool, atoms: tuple[I64, I64] | None = None
+    ) -> None:
         n = len(packets)
         self.c = c
         self.p = packets
+        self.initial = packets.copy()
         self.conn = conn
         self.reply = reply
-        self.src_atom = c.atoms.lookup(packets.src_hi, packets.src_lo, packets.version)
-        self.dst_atom = c.atoms.lookup(packets.dst_hi, packets.dst_lo, packets.version)
-        self.loc = np.full(n, -1, dtype=np.int64)
-        self.vpc = np.full(n, -1, dtype=np.int64)
-        self.came = np.full(n, -1, dtype=np.int64)
-        self.origin = np.zeros(n, dtype=np.int64)
-        self.forwarding = np.zeros(n, dtype=bool)
-        self.steps = np.zeros(n, dtype=np.int64)
-        self.disposition = np.full(n, -1, dtype=np.int64)
-        self.explanation = np.full(n, -1, dtype=np.int64)
-        self.component = np.full(n, -1, dtype=np.int64)
-        self.kind = np.full(n, -1, dtype=np.int64)
-        self.rule = np.full(n, -1, dtype=np.int64)
-        self.end_eni = np.full(n, -1, dtype=np.int64)
-        self.end_link_local = np.zeros(n, dtype=bool)
-        self.exit_kind = np.zeros(n, dtype=np.int64)
-        self.exit_id = np.full(n, -1, dtype=np.int64)
-        self.scalar = np.zeros(n, dtype=bool)
-        self.history = np.zeros((_HISTORY, n, 7), dtype=np.uint64)  # slot-major: untouched slots cost nothing
-        self.n_history = np.zeros(n, dtype=np.int64)
+        if atoms is None:
+            atoms = (c.atoms.lookup(packets.src_hi, packets.src_lo, packets.version),
+                     c.atoms.lookup(packets.dst_hi, packets.dst_lo, packets.version))  # fmt: skip
+        self.src_atom, self.dst_atom = atoms[0].copy(), atoms[1].copy()
+        block = np.full((11, n), -1, dtype=np.int64)  # one allocation for the per-flow state that starts at -1
+        self.loc, self.vpc, self.came, self.zone = block[0], block[1], block[2], block[3]  # zone: sender's AZ (TGW)
+        self.disposition, self.explanation, self.component, self.kind, self.rule = block[4:9]
+        self.end_eni, self.exit_id = block[9], block[10]
+        zeros = np.zeros((5, n), dtype=np.int64)
+        self.origin, self.steps, self.exit_kind, self.n_history, self.packet_id = zeros
+        flags = np.zeros((3, n), dtype=bool)
+        self.forwarding, self.end_link_local, self.scalar = flags
+        # Loop guard (SPEC V): the route tables visited, each with the id of the packet's headers then. Headers
+        # change only at translations; each distinct header set a walk has seen gets an id (``packet_id``); id 0
+        # is the headers the walk started with (``initial``).
+        self.history = np.zeros((_HISTORY, n), dtype=np.int64)  # slot-major: untouched slots cost nothing
+        self.seen_packets: U64 | None = None
+        self.n_packets = np.ones(n, dtype=np.int64)
         self.pending: dict[int, list[I64]] = {}
         self._handlers: dict[int, Callable[[I64], None]] = {
             ENI_OUT: self.eni_out, SERVICE: self.service, LEAVE: self.leave_subnet, ROUTE: self.route,
@@ -159,6 +161,7 @@ class Walk:
             INTERNET: self.internet, IGW_IN: self.igw_in, ENTER_VPC: self.enter_vpc, NAT_IN: self.nat_in,
             NAT_ANSWER: self.nat_answer, PEERING: self.peering, VGW_OUT: self.vgw_out,
             ENDPOINT_OUT: self.endpoint_out, VPN_IN: self.vpn_in, ENDPOINT_IN: self.endpoint_in,
+            TGW_IN: self.tgw_in, TGW_ROUTE: self.tgw_route,
         }  # fmt: skip
         s = c.strings
         self.k = {
@@ -167,7 +170,8 @@ class Walk:
                          "nacl-egress", "nacl-ingress", "route-table", "subnet", "link-local", "instance-metadata",
                          "dns-resolver", "time-sync", "internet-gateway", "egress-only-internet-gateway", "internet",
                          "vpc", "nat-gateway", "vpc-peering-connection", "vpn-gateway", "vpc-endpoint",
-                         "network-interface", "vpn-connection", "client")
+                         "network-interface", "vpn-connection", "client", "transit-gateway",
+                         "transit-gateway-attachment", "transit-gateway-route-table")
         }  # fmt: skip
 
     # ------------------------------------------------------------------ driving
@@ -268,11 +272,9 @@ class Walk:
         hit = first >= 0
         safe = np.maximum(first, 0)
         allowed = hit & c.nacl_rule_allow[row, safe]
-        number = np.where(hit, c.nacl_rule_number[row, safe], np.where(p.version[ix] == 4, 32767, 32768))
-        rule = number
-        if (~allowed).any():
-            values, inverse = np.unique(number, return_inverse=True)
-            rule = np.array([c.strings(int(v)) for v in values], dtype=np.int64)[inverse.reshape(-1)]
+        rule = np.where(
+            hit, c.nacl_rule_value[row, safe], c.nacl_default_value[(p.version[ix] == 6).astype(np.int64)]
+        )
         disposition = DENIED_OUT if egress else DENIED_IN
         return self.split(ix, allowed, disposition, "SUBNET_ACL_RESTRICTION", c.acl_id[acl], "nacl-egress" if egress
                           else "nacl-ingress", rule)  # fmt: skip
@@ -333,7 +335,9 @@ class Walk:
         wanted = np.where(
             service == C.S_IMDS,
             (proto == 6) & (port == 80),
-            np.where(service == C.S_DNS, ((proto == 6) | (proto == 17)) & (port == 53), (proto == 17) & (port == 123)),
+            np.where(
+                service == C.S_DNS, ((proto == 6) | (proto == 17)) & (port == 53), (proto == 17) & (port == 123)
+            ),
         )
         component = c.inst_service_component[instance, service]
         names = {C.S_IMDS: "instance-metadata", C.S_DNS: "dns-resolver", C.S_TIME: "time-sync"}
@@ -420,25 +424,55 @@ class Walk:
         self.came[ix] = subnet
         self.goto(ROUTE, ix)
 
-    def guard(self, ix: I64, table: I64) -> tuple[I64, B]:
-        """SPEC V: the same headers at the same route table twice is a loop."""
+    def headers(self, ix: I64) -> U64:
         p = self.p
-        row = np.stack(
-            [table.astype(np.uint64), p.protocol[ix].astype(np.uint64), p.src_hi[ix], p.src_lo[ix], p.dst_hi[ix],
-             p.dst_lo[ix], (p.src_port[ix] << 20 | (p.dst_port[ix] + 1)).astype(np.uint64)], axis=1,
+        ports = (p.src_port[ix] << 20 | (p.dst_port[ix] + 1)).astype(np.uint64)
+        return np.stack([p.protocol[ix].astype(np.uint64), p.src_hi[ix], p.src_lo[ix], p.dst_hi[ix], p.dst_lo[ix],
+                         ports], axis=1)  # fmt: skip
+
+    def translated(self, ix: I64) -> None:
+        """The headers of these flows changed: find the id of their new header set, or give it one."""
+        row = self.headers(ix)
+        q = self.initial
+        found = np.where(
+            (q.protocol[ix] == self.p.protocol[ix]) & (q.src_hi[ix] == self.p.src_hi[ix])
+            & (q.src_lo[ix] == self.p.src_lo[ix]) & (q.dst_hi[ix] == self.p.dst_hi[ix])
+            & (q.dst_lo[ix] == self.p.dst_lo[ix]) & (q.src_port[ix] == self.p.src_port[ix])
+            & (q.dst_port[ix] == self.p.dst_port[ix]), 0, -1,
         )  # fmt: skip
+        if self.seen_packets is None:
+            self.seen_packets = np.zeros((_PACKETS, len(self.p), 6), dtype=np.uint64)
+        count = self.n_packets[ix]
+        for k in range(int(count.max(initial=0)) - 1, 0, -1):
+            same = (k < count) & (self.seen_packets[k, ix] == row).all(axis=1)
+            found[same] = k
+        new = found < 0
+        full = new & (count >= _PACKETS)
+        if full.any():
+            self.to_scalar(ix[full])
+        add = new & ~full
+        rows = ix[add]
+        self.seen_packets[count[add], rows] = row[add]
+        found[add] = count[add]
+        self.n_packets[rows] += 1
+        self.packet_id[ix] = np.maximum(found, 0)
+
+    def guard(self, ix: I64, table: I64, component: I64, kind: str = "route-table") -> tuple[I64, B]:
+        """SPEC V: the same headers at the same route table (VPC or transit gateway: ``table`` keys both) twice
+        is a loop."""
+        key = table * _PACKETS + self.packet_id[ix]
         count = self.n_history[ix]
         seen = np.zeros(len(ix), dtype=bool)
         for h in range(int(count.max(initial=0))):
-            seen |= (h < count) & (self.history[h, ix] == row).all(axis=1)
-        ix2, ok = self.split(ix, ~seen, LOOP, "ROUTING_LOOP", self.c.table_id[table], "route-table")
-        count, row = count[ok], row[ok]
+            seen |= (h < count) & (self.history[h, ix] == key)
+        ix2, ok = self.split(ix, ~seen, LOOP, "ROUTING_LOOP", component, kind)
+        count, key = count[ok], key[ok]
         full = count >= _HISTORY
         if full.any():
             self.to_scalar(ix2[full])
             ok[np.flatnonzero(ok)[full]] = False
-            ix2, count, row = ix2[~full], count[~full], row[~full]
-        self.history[count, ix2] = row
+            ix2, count, key = ix2[~full], count[~full], key[~full]
+        self.history[count, ix2] = key
         self.n_history[ix2] += 1
         return ix2, ok
 
@@ -446,7 +480,7 @@ class Walk:
         """SPEC R2/R3: longest prefix wins; R6: blackholes drop; then the target."""
         c = self.c
         table = self.loc[ix]
-        ix, ok = self.guard(ix, table)
+        ix, ok = self.guard(ix, table, c.table_id[table])
         table = table[ok]
         r = c.lpm(table, self.dst_atom[ix])
         ix, ok = self.split(ix, r >= 0, NO_ROUTE, "NO_ROUTE_TO_DESTINATION", c.table_id[table], "route-table")
@@ -456,7 +490,7 @@ class Walk:
         r = r[ok]
         kind, target = c.route_kind[r], c.route_target[r]
         steps = {C.T_LOCAL: LOCAL, C.T_IGW: IGW_OUT, C.T_EIGW: EIGW_OUT, C.T_NAT: NAT_IN, C.T_PCX: PEERING,
-                 C.T_VGW: VGW_OUT, C.T_ENDPOINT: ENDPOINT_OUT}  # fmt: skip
+                 C.T_VGW: VGW_OUT, C.T_ENDPOINT: ENDPOINT_OUT, C.T_TGW: TGW_IN}  # fmt: skip
         for code, step in steps.items():
             mine = kind == code
             if mine.any():
@@ -471,7 +505,7 @@ class Walk:
             self.goto(ARRIVE, sub)
         other = ~np.isin(kind, [*steps, C.T_ENI])
         if other.any():
-            self.to_scalar(ix[other])  # transit gateways
+            self.to_scalar(ix[other])  # a target kind the model gained after this walk was written
 
     def local(self, ix: I64) -> None:
         """SPEC R4: the local route delivers to the subnet holding the address, through its NACL (N2)."""
@@ -525,6 +559,7 @@ class Walk:
                                  c.igw_id[sub_igw], "internet-gateway")  # fmt: skip
             p.src_lo[sub] = public[ok].astype(np.uint64)
             self.set_atoms(sub, src=True)
+            self.translated(sub)
             self.goto(INTERNET, sub)
         self.goto(INTERNET, ix[~v4])
 
@@ -612,6 +647,7 @@ class Walk:
         v4 = ix[p.version[ix] == 4]
         p.dst_lo[v4] = c.atom_public_private[self.dst_atom[v4]].astype(np.uint64)
         self.set_atoms(v4, dst=True)
+        self.translated(v4)
         self.into_vpc(ix, c.igw_vpc[igw], c.igw_edge[igw], O_IGW)
 
     # ------------------------------------------------------------------ NAT gateways (I4)
@@ -642,6 +678,7 @@ class Walk:
         p.src_lo[ix] = c.nat_address[nat].astype(np.uint64)
         p.src_port[ix] = port
         self.set_atoms(ix, src=True)
+        self.translated(ix)
         self.origin[ix] = O_LOCAL
         self.loc[ix] = c.nat_subnet[nat]
         self.goto(LEAVE, ix)
@@ -680,6 +717,7 @@ class Walk:
         p.dst_lo[ix] = conn.nat_src_lo[ix, slot]
         p.dst_port[ix] = np.where(ports, conn.nat_src_port[ix, slot], p.dst_port[ix])
         self.set_atoms(ix, dst=True)
+        self.translated(ix)
         self.origin[ix] = O_LOCAL
         self.came[ix] = -1
         self.loc[ix] = c.nat_subnet[nat]
@@ -721,7 +759,10 @@ class Walk:
         vpn = self.loc[ix]
         via_tgw = c.vpn_tgw[vpn]
         if via_tgw.any():
-            self.to_scalar(ix[via_tgw])
+            sub = ix[via_tgw]
+            self.loc[sub] = c.vpn_attachment[vpn[via_tgw]]
+            self.zone[sub] = -1
+            self.goto(TGW_ROUTE, sub)
             ix, vpn = ix[~via_tgw], vpn[~via_tgw]
         vgw = c.vpn_vgw[vpn]
         vpc = take(c.vgw_vpc, vgw)
@@ -742,3 +783,76 @@ class Walk:
     def endpoint_in(self, ix: I64) -> None:
         endpoint = self.loc[ix]
         self.into_vpc(ix, self.c.endpoint_vpc[endpoint], np.full(len(ix), -1), O_ENDPOINT)
+
+    # ------------------------------------------------------------------ transit gateways
+
+    def tgw_in(self, ix: I64) -> None:
+        """Into a transit gateway through the VPC's attachment in the sender's AZ, and its subnet's NACL."""
+        c = self.c
+        tgw, vpc = self.loc[ix], self.vpc[ix]
+        attachment = c.tgw_attachment[tgw, vpc]
+        missing = attachment < 0
+        if missing.any():
+            self.to_scalar(ix[missing])
+            ix, tgw, attachment = ix[~missing], tgw[~missing], attachment[~missing]
+        ix, ok = self.edge_to_edge(ix, (O_LOCAL, O_IGW, O_TGW), c.tgw_id[tgw], "transit-gateway")
+        attachment = attachment[ok]
+        came = self.came[ix]
+        zone = np.where(came >= 0, take(c.subnet_zone, came), -1)
+        subnet = c.att_zone_subnet[attachment, zone]
+        ix, ok = self.split(ix, subnet >= 0, NO_ROUTE, "TGW_ATTACHMENT_AZ", c.att_id[attachment],
+                            "transit-gateway-attachment")  # fmt: skip
+        attachment, zone, subnet = attachment[ok], zone[ok], subnet[ok]
+        # AWS: the attachment subnet's inbound rules check traffic towards the transit gateway.
+        ix, ok = self.nacl(ix, subnet, egress=False)
+        self.loc[ix] = attachment[ok]
+        self.zone[ix] = zone[ok]
+        self.goto(TGW_ROUTE, ix)
+
+    def tgw_route(self, ix: I64) -> None:
+        """The attachment's associated TGW route table: longest prefix, static before propagated."""
+        c = self.c
+        attachment = self.loc[ix]
+        table = c.att_table[attachment]
+        ix, ok = self.split(ix, table >= 0, NO_ROUTE, "TGW_RTB_CANNOT_ROUTE", c.att_id[attachment],
+                            "transit-gateway-attachment")  # fmt: skip
+        table = table[ok]
+        ix, ok = self.guard(ix, len(c.tables) + table, c.tgw_table_id[table], "transit-gateway-route-table")
+        table = table[ok]
+        r = c.tgw_lpm(table, self.dst_atom[ix])
+        ix, ok = self.split(ix, r >= 0, NO_ROUTE, "TGW_RTB_CANNOT_ROUTE", c.tgw_table_id[table],
+                            "transit-gateway-route-table")  # fmt: skip
+        table, r = table[ok], r[ok]
+        ix, ok = self.split(ix, c.tgw_route_active[r], NULL_ROUTED, "BAD_STATE_ROUTE", c.tgw_table_id[table],
+                            "transit-gateway-route-table", c.tgw_route_rule[r])  # fmt: skip
+        target = c.tgw_route_target[r[ok]]
+        vpc = c.att_vpc[target]
+        vpn = c.att_vpn[target]
+        to_vpn = (vpc < 0) & (vpn >= 0)
+        rows = ix[to_vpn]
+        self.exit_kind[rows] = X_VPN
+        self.exit_id[rows] = vpn[to_vpn]
+        self.end(rows, EXITS, None, -1, "")
+        into = vpc >= 0
+        odd = ~into & ~to_vpn
+        if odd.any():
+            self.to_scalar(ix[odd])
+        ix, target, vpc = ix[into], target[into], vpc[into]
+        # The transit gateway keeps traffic in its AZ when the target attachment has a subnet there.
+        subnet = c.att_zone_subnet[target, self.zone[ix]]
+        subnet = np.where(subnet >= 0, subnet, c.att_zone_subnet[target, -1])
+        empty = subnet < 0
+        if empty.any():
+            self.to_scalar(ix[empty])
+            ix, vpc, subnet = ix[~empty], vpc[~empty], subnet[~empty]
+        inside = self.contains(subnet, self.dst_atom[ix])
+        keep = np.ones(len(ix), dtype=bool)
+        if (~inside).any():
+            _, passed = self.nacl(ix[~inside], subnet[~inside], egress=True)
+            keep[~inside] = passed
+        ix, vpc, subnet = ix[keep], vpc[keep], subnet[keep]
+        self.loc[ix] = c.subnet_table[subnet]
+        self.vpc[ix] = vpc
+        self.came[ix] = subnet
+        self.origin[ix] = O_TGW
+        self.goto(ROUTE, ix)
