@@ -22,7 +22,7 @@ from vpcsim.engine.rules import lookup_route, match_nacl
 from vpcsim.engine.verdict import Packet
 from vpcsim.testing.strategies import construction, flows, networks
 
-SLOW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SLOW = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # examples: the profile (ci: 100)
 
 
 def _verdict(t: vpcsim.Trace | None) -> tuple[object, ...]:

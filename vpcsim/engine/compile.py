@@ -24,6 +24,7 @@ concatenated tables of every group answers a lookup for a whole batch at once:
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -98,6 +99,8 @@ class Atoms:
         self.bp4 = np.array(sorted({0, *bounds4} - {1 << 32}), dtype=np.int64)
         b6 = sorted({0, *bounds6} - {1 << 128})
         self.bp6_hi, self.bp6_lo = split_words(b6)
+        self._cuts4 = self.bp4.tolist()
+        self._cuts6 = b6
         self.n4 = len(self.bp4)
         self.count = self.n4 + len(b6)
 
@@ -114,9 +117,10 @@ class Atoms:
         return out
 
     def of(self, address: IPAddress) -> int:
-        value = int(address)
-        hi, lo = split_words([value])
-        return int(self.lookup(hi, lo, np.array([address.version], dtype=np.int8))[0])
+        """The atom of one address (compile time: plain bisection on Python ints)."""
+        if address.version == 4:
+            return bisect.bisect_right(self._cuts4, int(address)) - 1
+        return self.n4 + bisect.bisect_right(self._cuts6, int(address)) - 1
 
     def span(self, network: IPNetwork) -> tuple[int, int]:
         """The atoms [first, stop) that ``network`` covers (its bounds are cuts, so it is a whole number)."""
@@ -234,51 +238,37 @@ class RuleSets:
             self.class_of[protocol] = i
         classes = [*named, None]
         self.has_codes = any(r.codes != _ALL_PORTS for rules in rulesets for r in rules)
-        addr_keys: list[int] = []
-        addr_masks: list[list[int]] = []
-        port_keys: list[int] = []
-        port_masks: list[list[int]] = []
-        code_keys: list[int] = []
-        code_masks: list[list[int]] = []
+        addr: list[tuple[I64, U64]] = []
+        port: list[tuple[I64, U64]] = []
+        code: list[tuple[I64, U64]] = []
         for g, rules in enumerate(rulesets):
-            self._dimension(g * n_atoms, [(r.atoms, i) for i, r in enumerate(rules)], n_atoms, addr_keys, addr_masks)
+            addr.append(self._dimension(g * n_atoms, [(r.atoms, i) for i, r in enumerate(rules)], n_atoms, width))
             for k, klass in enumerate(classes):
                 spans = [(r.ports, i) for i, r in enumerate(rules) if r.protocol in (-1, klass)]
-                self._dimension((g * self.n_classes + k) * 65537, spans, 65537, port_keys, port_masks)
+                port.append(self._dimension((g * self.n_classes + k) * 65537, spans, 65537, width))
             if self.has_codes:
-                self._dimension(g * 65537, [(r.codes, i) for i, r in enumerate(rules)], 65537, code_keys, code_masks)
-        self.addr_keys = np.array(addr_keys, dtype=np.int64)
-        self.addr_masks = _mask_array(addr_masks, width)
-        self.port_keys = np.array(port_keys, dtype=np.int64)
-        self.port_masks = _mask_array(port_masks, width)
-        self.code_keys = np.array(code_keys, dtype=np.int64)
-        self.code_masks = _mask_array(code_masks, width)
+                code.append(self._dimension(g * 65537, [(r.codes, i) for i, r in enumerate(rules)], 65537, width))
+        self.addr_keys, self.addr_masks = _stack(addr, width)
+        self.port_keys, self.port_masks = _stack(port, width)
+        self.code_keys, self.code_masks = _stack(code, width)
 
     @staticmethod
     def _dimension(
-        base: int,
-        spans: list[tuple[list[tuple[int, int]], int]],
-        size: int,
-        keys: list[int],
-        masks: list[list[int]],
-    ) -> None:
-        cuts = {0, size}
-        for ranges, _ in spans:
-            for first, stop in ranges:
-                cuts.update((first, stop))
-        ordered = sorted(c for c in cuts if c < size)
-        index = {c: i for i, c in enumerate(ordered)}
-        bits = [0] * len(ordered)
+        base: int, spans: list[tuple[list[tuple[int, int]], int]], size: int, width: int
+    ) -> tuple[I64, U64]:
+        """One field of one rule set: interval starts (``base`` + value) and the mask of rules matching each."""
+        cuts = np.unique(np.array([0, *(c for ranges, _ in spans for span in ranges for c in span)], dtype=np.int64))
+        cuts = cuts[cuts < size]
+        masks = np.zeros((len(cuts), width), dtype=np.uint64)
         for ranges, i in spans:
+            word, bit = divmod(i, 64)
+            value = np.uint64(1 << bit)
             for first, stop in ranges:
-                if first >= stop:
-                    continue
-                end = index[stop] if stop < size else len(ordered)
-                for j in range(index[first], end):
-                    bits[j] |= 1 << i
-        for c, b in zip(ordered, bits, strict=True):
-            keys.append(base + c)
-            masks.append([(b >> (64 * w)) & _MASK64 for w in range((b.bit_length() + 63) // 64 or 1)])
+                if first < stop:
+                    j0 = int(np.searchsorted(cuts, first))
+                    j1 = int(np.searchsorted(cuts, stop)) if stop < size else len(cuts)
+                    masks[j0:j1, word] |= value
+        return cuts + base, masks
 
     def match(self, group: I64, atom: I64, dst_port: I64, src_port: I64, protocol: I64) -> U64:
         """(n, W) masks of the rules each packet satisfies."""
@@ -292,12 +282,10 @@ class RuleSets:
         return out
 
 
-def _mask_array(masks: list[list[int]], width: int) -> U64:
-    out = np.zeros((max(1, len(masks)), width), dtype=np.uint64)
-    for i, words in enumerate(masks):
-        for w, value in enumerate(words):
-            out[i, w] = value
-    return out
+def _stack(parts: list[tuple[I64, U64]], width: int) -> tuple[I64, U64]:
+    if not parts:
+        return np.zeros(1, dtype=np.int64), np.zeros((1, width), dtype=np.uint64)
+    return np.concatenate([k for k, _ in parts]), np.concatenate([m for _, m in parts])
 
 
 def lowest_bit(masks: U64) -> I64:
@@ -685,7 +673,7 @@ class Compiled:
         self, net: Network, prefix_lists: dict[str, Any], vpc_i: dict[str, int]
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], RuleSets, RuleSets]:
         atoms = self.atoms
-        members_cache: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        members_cache: dict[str, dict[str, list[tuple[int, int]]]] = {}
         holders_cache: dict[str, dict[IPAddress, str]] = {}
         enis_by_id = {e.id: e for e in self.enis}
 
@@ -704,16 +692,16 @@ class Compiled:
             return found
 
         def members(vpc: Vpc, group_id: str) -> list[tuple[int, int]]:
-            key = (vpc.id, group_id)
-            if key not in members_cache:
-                spans = []
+            if vpc.id not in members_cache:
+                by_group: dict[str, list[tuple[int, int]]] = {}
                 for address, owner in scope_holders(vpc).items():
                     eni = enis_by_id.get(owner)
-                    if eni is not None and any(g.id == group_id for g in eni.security_groups):
+                    if eni is not None and eni.security_groups:
                         a = atoms.of(address)
-                        spans.append((a, a + 1))
-                members_cache[key] = spans
-            return members_cache[key]
+                        for g in eni.security_groups:
+                            by_group.setdefault(g.id, []).append((a, a + 1))
+                members_cache[vpc.id] = by_group
+            return members_cache[vpc.id].get(group_id, [])
 
         def field_rule(rule: SecurityGroupRule, vpc: Vpc) -> _Rule:
             ports, codes = _ALL_PORTS, _ALL_PORTS
