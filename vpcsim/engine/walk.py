@@ -155,14 +155,6 @@ class Walk:
         self.seen_packets: U64 | None = None
         self.n_packets = np.ones(n, dtype=np.int64)
         self.pending: dict[int, list[I64]] = {}
-        self._handlers: dict[int, Callable[[I64], None]] = {
-            ENI_OUT: self.eni_out, SERVICE: self.service, LEAVE: self.leave_subnet, ROUTE: self.route,
-            LOCAL: self.local, ARRIVE: self.arrive, IGW_OUT: self.igw_out, EIGW_OUT: self.eigw_out,
-            INTERNET: self.internet, IGW_IN: self.igw_in, ENTER_VPC: self.enter_vpc, NAT_IN: self.nat_in,
-            NAT_ANSWER: self.nat_answer, PEERING: self.peering, VGW_OUT: self.vgw_out,
-            ENDPOINT_OUT: self.endpoint_out, VPN_IN: self.vpn_in, ENDPOINT_IN: self.endpoint_in,
-            TGW_IN: self.tgw_in, TGW_ROUTE: self.tgw_route,
-        }  # fmt: skip
         s = c.strings
         self.k = {
             name: s(name)
@@ -190,7 +182,7 @@ class Walk:
                 self.to_scalar(ix[long])
                 ix = ix[~long]
             if len(ix):
-                self._handlers[step](ix)
+                _HANDLERS[step](self, ix)  # plain functions: no self-reference cycle keeps a chunk alive
 
     def to_scalar(self, ix: I64) -> None:
         self.scalar[ix] = True
@@ -856,3 +848,27 @@ class Walk:
         self.came[ix] = subnet
         self.origin[ix] = O_TGW
         self.goto(ROUTE, ix)
+
+
+_HANDLERS: dict[int, Callable[[Walk, I64], None]] = {
+    ENI_OUT: Walk.eni_out,
+    SERVICE: Walk.service,
+    LEAVE: Walk.leave_subnet,
+    ROUTE: Walk.route,
+    LOCAL: Walk.local,
+    ARRIVE: Walk.arrive,
+    IGW_OUT: Walk.igw_out,
+    EIGW_OUT: Walk.eigw_out,
+    INTERNET: Walk.internet,
+    IGW_IN: Walk.igw_in,
+    ENTER_VPC: Walk.enter_vpc,
+    NAT_IN: Walk.nat_in,
+    NAT_ANSWER: Walk.nat_answer,
+    PEERING: Walk.peering,
+    VGW_OUT: Walk.vgw_out,
+    ENDPOINT_OUT: Walk.endpoint_out,
+    VPN_IN: Walk.vpn_in,
+    ENDPOINT_IN: Walk.endpoint_in,
+    TGW_IN: Walk.tgw_in,
+    TGW_ROUTE: Walk.tgw_route,
+}
