@@ -507,7 +507,10 @@ class Evaluation:
     def _empty(cls, c: Compiled) -> Evaluation:
         e64 = np.zeros(0, dtype=np.int64)
         u = np.zeros(0, dtype=np.uint64)
-        codes: dict[str, npt.NDArray[Any]] = {name: np.zeros(0, dtype=np.int64) for name in _FIELDS}
+        small = {"disposition": np.int8, "explanation": np.int16, "reply_disposition": np.int8}
+        flags = dict.fromkeys(("delivered", "reply_delivered", "connected", "scalar"), bool)
+        types = {**small, **flags, "reply_explanation": np.int16}
+        codes: dict[str, npt.NDArray[Any]] = {name: np.zeros(0, dtype=types.get(name, np.int32)) for name in _FIELDS}
         codes.update(src_kind=np.zeros(0, dtype=np.int8), dst_kind=np.zeros(0, dtype=np.int8))
         return cls(codes, c.strings.values, u, u, u, u, np.zeros(0, dtype=np.int8), e64, e64, e64)
 

@@ -245,6 +245,8 @@ class Walk:
 
     def track(self, ix: I64, eni: I64) -> None:
         conn = self.conn
+        known = (conn.tracked[ix] == eni[:, None]).any(axis=1)  # an appliance is passed twice: track it once
+        ix, eni = ix[~known], eni[~known]
         count = conn.n_tracked[ix]
         full = count >= _TRACKED
         if full.any():
