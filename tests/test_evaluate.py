@@ -20,6 +20,8 @@ import pytest
 
 import vpcsim
 from vpcsim import INTERNET, Disposition, FlowBatch, InvalidEndpointError, InvalidFlowError, Network
+from vpcsim.testing import _evaluated as evaluated
+from vpcsim.testing import assert_evaluate_agrees
 
 HOST = "198.51.100.7"
 HOST6 = "2001:db8::7"
@@ -36,41 +38,7 @@ SERVICES: list[tuple[object, int | None, int | None]] = [
 # ----------------------------------------------------------------------------------------- comparing with trace()
 
 
-def _verdict(t: vpcsim.Trace | None) -> tuple[object, ...]:
-    if t is None:
-        return (None, None, None, None, None)
-    hop = t.decided_by
-    if hop is None:
-        return (str(t.disposition), t.explanation, None, None, None)
-    return (str(t.disposition), t.explanation, hop.component, hop.kind, hop.rule)
-
-
-def _evaluated(v: vpcsim.Evaluation, i: int, prefix: str = "") -> tuple[object, ...]:
-    disposition = getattr(v, prefix + "disposition")[i]
-    return (
-        None if disposition is None else str(disposition),
-        getattr(v, prefix + "explanation")[i],
-        getattr(v, prefix + "component")[i],
-        getattr(v, prefix + "kind")[i],
-        getattr(v, prefix + "rule")[i],
-    )
-
-
-def assert_agree(net: Network, batch: FlowBatch) -> vpcsim.Evaluation:
-    """Every flow of ``batch``: evaluate's verdict (forward, reply, delivered, connected) is trace()'s."""
-    __tracebackhide__ = True
-    v = net.evaluate(batch, chunk=7)  # small chunks: flows of one batch walk in several pieces
-    bad = []
-    for i in range(len(batch)):
-        src, dst, protocol, port, src_port, ip_version = batch.flow(i)
-        t = net.trace(src, dst, protocol, port, src_port, ip_version=ip_version)
-        want = (_verdict(t), _verdict(t.reply), t.delivered, t.reply is not None and t.reply.delivered, t.connected)
-        got = (_evaluated(v, i), _evaluated(v, i, "reply_"), bool(v.delivered[i]), bool(v.reply_delivered[i]),
-               bool(v.connected[i]))  # fmt: skip
-        if got != want:
-            bad.append(f"flow {i} {batch.flow(i)}:\n  evaluate {got}\n  trace    {want}")
-    assert not bad, f"{len(bad)} of {len(batch)} flows disagree:\n" + "\n".join(bad[:10])
-    return v
+assert_agree = assert_evaluate_agrees
 
 
 def endpoints(net: Network, *extra: object) -> list[object]:
@@ -154,7 +122,7 @@ def flows(*rows: tuple[object, ...]) -> FlowBatch:
 
 def decided(v: vpcsim.Evaluation, i: int = 0, prefix: str = "") -> tuple[object, ...]:
     """(disposition, explanation, component, kind, rule) of flow ``i`` (``prefix="reply_"``: of its reply)."""
-    return _evaluated(v, i, prefix)
+    return evaluated(v, i, prefix)
 
 
 @dataclasses.dataclass

@@ -12,57 +12,20 @@ from __future__ import annotations
 import ipaddress
 
 import numpy as np
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import vpcsim
 from vpcsim import FlowBatch, Network
 from vpcsim.engine.compile import compile_network
 from vpcsim.engine.rules import lookup_route, match_nacl
 from vpcsim.engine.verdict import Packet
-from vpcsim.testing.strategies import construction, flows, networks
+from vpcsim.testing import assert_evaluate_agrees
+from vpcsim.testing.strategies import flows, networks
 
 SLOW = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # examples: the profile (ci: 100)
 
 
-def _verdict(t: vpcsim.Trace | None) -> tuple[object, ...]:
-    if t is None:
-        return (None, None, None, None, None)
-    hop = t.decided_by
-    if hop is None:
-        return (str(t.disposition), t.explanation, None, None, None)
-    return (str(t.disposition), t.explanation, hop.component, hop.kind, hop.rule)
-
-
-def _evaluated(v: vpcsim.Evaluation, i: int, prefix: str = "") -> tuple[object, ...]:
-    disposition = getattr(v, prefix + "disposition")[i]
-    return (
-        None if disposition is None else str(disposition),
-        getattr(v, prefix + "explanation")[i],
-        getattr(v, prefix + "component")[i],
-        getattr(v, prefix + "kind")[i],
-        getattr(v, prefix + "rule")[i],
-    )
-
-
-def assert_agree(net: Network, batch: FlowBatch) -> vpcsim.Evaluation:
-    v = net.evaluate(batch, chunk=7)  # small chunks: flows of one batch walk in several pieces
-    for i in range(len(batch)):
-        src, dst, protocol, port, src_port, ip_version = batch.flow(i)
-        t = net.trace(src, dst, protocol, port, src_port, ip_version=ip_version)
-        want = (_verdict(t), _verdict(t.reply), t.delivered, t.reply is not None and t.reply.delivered, t.connected)
-        got = (
-            _evaluated(v, i),
-            _evaluated(v, i, "reply_"),
-            bool(v.delivered[i]),
-            bool(v.reply_delivered[i]),
-            bool(v.connected[i]),
-        )
-        if want != got:
-            note(construction(net))
-            note(str(t))
-        assert got == want, f"flow {i} {batch.flow(i)}: evaluate {got} != trace {want}"
-    return v
+assert_agree = assert_evaluate_agrees
 
 
 @SLOW

@@ -730,7 +730,9 @@ class Network:
 
     def evaluate_chunks(self, flows: FlowBatch, *, chunk: int = 32768) -> Iterator[Evaluation]:
         """:meth:`evaluate` one chunk at a time, for batches whose verdicts need not all be kept (memory stays flat:
-        a lazy :meth:`vpcsim.FlowBatch.from_product` of 10M flows is generated and walked chunk by chunk)."""
+        a lazy :meth:`vpcsim.FlowBatch.from_product` of 10M flows is generated and walked chunk by chunk).
+
+        The network is compiled once, when iteration starts: do not change it until the iteration ends."""
         from vpcsim.engine.evaluate import evaluate_chunks
 
         return evaluate_chunks(self, flows, chunk=chunk)

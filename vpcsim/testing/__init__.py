@@ -9,11 +9,21 @@ import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from vpcsim.engine.evaluate import Evaluation
+from vpcsim.engine.flows import FlowBatch
 from vpcsim.engine.verdict import Hop, Trace
 from vpcsim.errors import AwsError
 from vpcsim.network import Network
 
-__all__ = ["Refusal", "assert_dropped", "assert_refused", "hops", "one_hop", "refused_message"]
+__all__ = [
+    "Refusal",
+    "assert_dropped",
+    "assert_evaluate_agrees",
+    "assert_refused",
+    "hops",
+    "one_hop",
+    "refused_message",
+]
 
 
 class Refusal:
@@ -108,3 +118,59 @@ def assert_dropped(
         assert wanted is None or actual == wanted, f"expected {field} {wanted!r}, got {actual!r}:\n{trace}"
     assert not trace.connected
     return decided
+
+
+def _verdict(t: Trace | None) -> tuple[object, ...]:
+    if t is None:
+        return (None, None, None, None, None)
+    hop = t.decided_by
+    if hop is None:
+        return (str(t.disposition), t.explanation, None, None, None)
+    return (str(t.disposition), t.explanation, hop.component, hop.kind, hop.rule)
+
+
+def _evaluated(v: Evaluation, i: int, prefix: str = "") -> tuple[object, ...]:
+    disposition = getattr(v, prefix + "disposition")[i]
+    return (
+        None if disposition is None else str(disposition),
+        getattr(v, prefix + "explanation")[i],
+        getattr(v, prefix + "component")[i],
+        getattr(v, prefix + "kind")[i],
+        getattr(v, prefix + "rule")[i],
+    )
+
+
+def assert_evaluate_agrees(net: Network, flows: FlowBatch, *, chunk: int = 7) -> Evaluation:
+    """Assert that ``net.evaluate(flows)`` gives every flow ``net.trace()``'s verdict: disposition, explanation,
+    deciding component, step and rule, for the request and the reply, ``delivered`` and ``connected``.
+
+    ``chunk`` is small by default so that one batch is walked in several pieces. Returns the evaluation.
+
+    Examples
+    --------
+    >>> import vpcsim
+    >>> from vpcsim.examples import demo_network
+    >>> net = demo_network()
+    >>> flows = vpcsim.FlowBatch.from_product(["web", "api"], ["db", vpcsim.INTERNET], ports=[443])
+    >>> v = assert_evaluate_agrees(net, flows)
+    >>> v.connected.tolist()
+    [False, True, False, True]
+    """
+    __tracebackhide__ = True
+    v = net.evaluate(flows, chunk=chunk)
+    bad = []
+    for i in range(len(flows)):
+        src, dst, protocol, port, src_port, ip_version = flows.flow(i)
+        t = net.trace(net._by_name(src), net._by_name(dst), protocol, port, src_port, ip_version=ip_version)
+        want = (_verdict(t), _verdict(t.reply), t.delivered, t.reply is not None and t.reply.delivered, t.connected)
+        got = (
+            _evaluated(v, i),
+            _evaluated(v, i, "reply_"),
+            bool(v.delivered[i]),
+            bool(v.reply_delivered[i]),
+            bool(v.connected[i]),
+        )
+        if got != want:
+            bad.append(f"flow {i} {flows.flow(i)}:\n  evaluate {got}\n  trace    {want}")
+    assert not bad, f"{len(bad)} of {len(flows)} flows disagree:\n" + "\n".join(bad[:10])
+    return v
