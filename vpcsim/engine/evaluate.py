@@ -20,7 +20,6 @@ from vpcsim.addr import protocol_name
 from vpcsim.engine import walk as W
 from vpcsim.engine.compile import Compiled, compile_network, split_words
 from vpcsim.engine.endpoints import (
-    InternetHost,
     _Ref,
     _resolve,
     _resolve_address,
@@ -28,7 +27,6 @@ from vpcsim.engine.endpoints import (
     resolve_endpoints,
 )
 from vpcsim.engine.trace import EPHEMERAL_PORTS, trace
-from vpcsim.engine.verdict import Disposition
 from vpcsim.errors import InvalidEndpointError, InvalidFlowError, VpcsimError
 
 if TYPE_CHECKING:
@@ -47,7 +45,6 @@ DEFAULT_CHUNK = 1 << 15  # measured: smaller chunks stay in cache, bigger ones a
 K_ENI, K_INTERNET, K_ONPREM, K_LINK_LOCAL, K_ADDRESS = range(5)
 _KINDS = {"network-interface": K_ENI, "internet": K_INTERNET, "on-premises": K_ONPREM, "link-local": K_LINK_LOCAL,
           "address": K_ADDRESS}  # fmt: skip
-_KIND_NAMES = {v: k for k, v in _KINDS.items()}
 _DISPOSITIONS = np.array([*W.DISPOSITIONS, None], dtype=object)  # code -1 -> None
 _EXPLANATIONS = np.array([*W.EXPLANATION_CODES, None], dtype=object)
 
@@ -204,7 +201,6 @@ def _resolve_chunk(r: _Resolver, part: FlowBatch, offset: int) -> _Chunk:
     """SPEC-free bookkeeping of trace's endpoint rules, per flow, vectorised; raises trace's error on a bad flow."""
     src, bad_src = r.side(part, "source")
     dst, bad_dst = r.side(part, "destination")
-    n = len(src.kind)
     ip_version = part.ip_version.astype(np.int64)
     outside = (src.kind == K_INTERNET) | (src.kind == K_ONPREM)
     bad = bad_src | bad_dst | (src.kind == K_ADDRESS) | (src.kind == K_LINK_LOCAL)
@@ -265,7 +261,6 @@ def _resolve_chunk(r: _Resolver, part: FlowBatch, offset: int) -> _Chunk:
                         version.astype(np.int8), src_port, dst_port)  # fmt: skip
     src_atom = r.c.atoms.lookup(packets.src_hi, packets.src_lo, packets.version)
     dst_atom = r.c.atoms.lookup(packets.dst_hi, packets.dst_lo, packets.version)
-    _ = n
     return _Chunk(packets, ephemeral, src, dst, src_atom, dst_atom)
 
 
@@ -628,6 +623,3 @@ class Evaluation:
     def _repr_html_(self) -> str:
         rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{v:,}</td></tr>" for k, v in self.counts().items())
         return f"<p><b>{len(self):,} flows</b></p><table>{rows}</table>"
-
-
-_ = (Disposition, InternetHost, _KIND_NAMES)
