@@ -20,8 +20,7 @@ import pytest
 
 import vpcsim
 from vpcsim import INTERNET, Disposition, FlowBatch, InvalidEndpointError, InvalidFlowError, Network
-from vpcsim.testing import _evaluated as evaluated
-from vpcsim.testing import assert_evaluate_agrees
+from vpcsim.testing import assert_evaluate_agrees, verdict_of
 
 HOST = "198.51.100.7"
 HOST6 = "2001:db8::7"
@@ -122,7 +121,7 @@ def flows(*rows: tuple[object, ...]) -> FlowBatch:
 
 def decided(v: vpcsim.Evaluation, i: int = 0, prefix: str = "") -> tuple[object, ...]:
     """(disposition, explanation, component, kind, rule) of flow ``i`` (``prefix="reply_"``: of its reply)."""
-    return evaluated(v, i, prefix)
+    return verdict_of(v, i, prefix)
 
 
 @dataclasses.dataclass

@@ -23,6 +23,7 @@ __all__ = [
     "hops",
     "one_hop",
     "refused_message",
+    "verdict_of",
 ]
 
 
@@ -129,7 +130,9 @@ def _verdict(t: Trace | None) -> tuple[object, ...]:
     return (str(t.disposition), t.explanation, hop.component, hop.kind, hop.rule)
 
 
-def _evaluated(v: Evaluation, i: int, prefix: str = "") -> tuple[object, ...]:
+def verdict_of(v: Evaluation, i: int, prefix: str = "") -> tuple[object, ...]:
+    """(disposition, explanation, component, kind, rule) of flow ``i`` of an evaluation (``prefix="reply_"``: of its
+    reply), as plain values comparable with a trace's."""
     disposition = getattr(v, prefix + "disposition")[i]
     return (
         None if disposition is None else str(disposition),
@@ -164,8 +167,8 @@ def assert_evaluate_agrees(net: Network, flows: FlowBatch, *, chunk: int = 7) ->
         t = net.trace(net._by_name(src), net._by_name(dst), protocol, port, src_port, ip_version=ip_version)
         want = (_verdict(t), _verdict(t.reply), t.delivered, t.reply is not None and t.reply.delivered, t.connected)
         got = (
-            _evaluated(v, i),
-            _evaluated(v, i, "reply_"),
+            verdict_of(v, i),
+            verdict_of(v, i, "reply_"),
             bool(v.delivered[i]),
             bool(v.reply_delivered[i]),
             bool(v.connected[i]),
