@@ -24,6 +24,7 @@ from vpcsim.addr import (
     parse_port_range,
     parse_protocol,
 )
+from vpcsim.engine.endpoints import INTERNET
 from vpcsim.errors import AwsError
 from vpcsim.model.addresses import ElasticIp
 from vpcsim.model.base import IdFactory, Resource
@@ -62,6 +63,7 @@ if TYPE_CHECKING:
     from vpcsim.engine.evaluate import Evaluation
     from vpcsim.engine.flows import FlowBatch
     from vpcsim.engine.verdict import Trace
+    from vpcsim.query.exposure import Exposure
 
 __all__ = ["Network"]
 
@@ -736,6 +738,97 @@ class Network:
         from vpcsim.engine.evaluate import evaluate_chunks
 
         return evaluate_chunks(self, flows, chunk=chunk)
+
+    # ------------------------------------------------------------------ all packets (exact)
+
+    def open_ports(
+        self,
+        dst: object,
+        source: object = INTERNET,
+        protocol: object = "tcp",
+        *,
+        src_port: object = None,
+        connected: bool = True,
+    ) -> list[tuple[int, int]]:
+        """The destination ports (ICMP: types) on which ``source`` can connect to ``dst``, exactly, as sorted
+        disjoint ``(lo, hi)`` ranges.
+
+        ``dst`` is an endpoint as for :meth:`trace` (from outside, an instance is reached on its public IP).
+        ``source`` is an internet host, :data:`vpcsim.INTERNET` ("some internet host": a port is open when any
+        internet address connects), a CIDR, a subnet or security group (any of its interfaces), an instance or
+        interface, a tag filter dict, or a list of those. ``src_port`` None means the client's default ephemeral
+        port (as :meth:`trace`); a port or ``(lo, hi)`` range counts a port open when any source port in it
+        connects. ``connected=False`` counts the request arriving, without the reply.
+
+        Every packet is answered: header space is cut into cells the network treats alike and one flow per cell
+        is walked (see :mod:`vpcsim.query.headerspace`).
+
+        Examples
+        --------
+        >>> from vpcsim.examples import demo_network
+        >>> net = demo_network()
+        >>> net.open_ports("web")
+        [(80, 80), (443, 443)]
+        >>> net.open_ports("db", source="api", protocol="tcp")
+        [(5432, 5432)]
+        """
+        from vpcsim.query.exposure import open_ports
+
+        return open_ports(self, dst, source=source, protocol=protocol, src_port=src_port, connected=connected)
+
+    def exposure(
+        self,
+        source: object = INTERNET,
+        *,
+        destinations: object = None,
+        protocols: object = None,
+        ports: object = None,
+        src_port: object = None,
+        connected: bool = True,
+    ) -> Exposure:
+        """Everything ``source`` can connect to (reply included), exactly: per interface address, protocol and
+        port range, the source addresses that get through. ``.frame()`` gives a DataFrame; Jupyter shows a table.
+
+        ``destinations`` limits the interfaces (a spec as ``source``; default every interface);
+        ``protocols`` limits the protocols (default every one: each protocol a rule names, and the others as
+        ``"other"``); ``ports`` a port or ``(lo, hi)``. ``src_port`` and ``connected`` as in :meth:`open_ports`.
+
+        Examples
+        --------
+        >>> from vpcsim.examples import demo_network
+        >>> net = demo_network()
+        >>> exposed = net.exposure()
+        >>> exposed.frame()[["protocol", "port_from", "port_to", "sources"]].to_dict("records")[0]
+        {'protocol': 'tcp', 'port_from': 80, 'port_to': 80, 'sources': ['0.0.0.0/0']}
+        """
+        from vpcsim.query.exposure import exposure
+
+        return exposure(self, source=source, destinations=destinations, protocols=protocols, ports=ports,
+                        src_port=src_port, connected=connected)  # fmt: skip
+
+    def reachability_matrix(
+        self,
+        sources: Sequence[object],
+        destinations: Sequence[object],
+        *,
+        protocol: object = "tcp",
+        ports: object = None,
+        connected: bool = True,
+        long: bool = False,
+    ) -> pd.DataFrame:
+        """Which group reaches which, on what ports, exactly: a DataFrame with a row per source group and a column
+        per destination group, each cell the open port ranges ("" when none).
+
+        Groups are subnets, security groups, instances, interfaces, tag filter dicts (``{"tier": "db"}``),
+        CIDRs or :data:`vpcsim.INTERNET`; a group reaches another on a port when any of its hosts connects to any
+        of the other's. ``ports`` is None (all), a port, a ``(lo, hi)`` range or a list of ports. ``long=True``
+        gives one row per pair instead (``source``, ``destination``, ``protocol``, ``ports`` as ranges,
+        ``reachable``).
+        """
+        from vpcsim.query.exposure import reachability_matrix
+
+        return reachability_matrix(self, sources, destinations, protocol=protocol, ports=ports, connected=connected,
+                                   long=long)  # fmt: skip
 
     def _by_name(self, ref: object) -> object:
         """A Name tag stands for its instance (or other resource) when it names exactly one."""

@@ -637,6 +637,30 @@ class FlowBatch:
         return cls(_Columns(source, destination, numbers, dst_ports, src_ports, versions), table.endpoints())
 
     @classmethod
+    def _raw(
+        cls,
+        src: tuple[NDArray[Any], NDArray[Any], NDArray[Any], NDArray[Any]],
+        dst: tuple[NDArray[Any], NDArray[Any], NDArray[Any], NDArray[Any]],
+        protocol: NDArray[Any],
+        dst_port: NDArray[Any],
+        src_port: NDArray[Any],
+        ip_version: NDArray[Any],
+        endpoints: tuple[object, ...],
+    ) -> FlowBatch:
+        """Flows from arrays already in the batch's form: each end as (hi, lo, version, ref). For the library's
+        own generators (header-space cells), which build valid columns directly; no validation."""
+        ends = [
+            _Ends(np.asarray(h, dtype=np.uint64), np.asarray(lo, dtype=np.uint64), np.asarray(v, dtype=np.int8),
+                  np.asarray(r, dtype=np.int32))
+            for h, lo, v, r in (src, dst)
+        ]  # fmt: skip
+        return cls(
+            _Columns(ends[0], ends[1], np.asarray(protocol, dtype=np.int16), np.asarray(dst_port, dtype=np.int32),
+                     np.asarray(src_port, dtype=np.int32), np.asarray(ip_version, dtype=np.int8)),
+            endpoints,
+        )  # fmt: skip
+
+    @classmethod
     def from_product(
         cls,
         sources: object,

@@ -1,0 +1,1 @@
+"""Exact "all packets" questions: header space, open ports, exposure, reachability matrices, diff, access scopes."""
