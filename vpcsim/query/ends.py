@@ -56,7 +56,10 @@ def group_label(net: Network, spec: object) -> str:
         found = net.get(spec.strip())
         return found.name or found.id
     if isinstance(spec, list | tuple | set | frozenset):
-        return "+".join(group_label(net, x) for x in spec)
+        items = list(spec)
+        if len(items) > 3:
+            return f"{len(items)} endpoints"
+        return "+".join(group_label(net, x) for x in items)
     return str(spec)
 
 
@@ -74,8 +77,9 @@ def ends(
     IPv6 addresses when the other side is outside (``outside_peer``), every address otherwise."""
     nets = list(nets or [net])
     out: list[End] = []
+    label = group or group_label(net, spec)
     for item in _items(spec):
-        out += _resolve(net, item, role, line, outside_peer, nets, group or group_label(net, spec))
+        out += _resolve(net, item, role, line, outside_peer, nets, label)
     seen: set[tuple[Any, ...]] = set()
     unique: list[End] = []
     for end in out:

@@ -188,14 +188,19 @@ class _NetView:
                 forwarding.update(int(x) for x in c.inst_enis[i] if x >= 0)
         self.forwarding = sorted(forwarding)
         self.forwarding_groups = sorted({int(c.eni_sg_in[e]) for e in forwarding if c.eni_sg_in[e] >= 0})
-        # Addresses a packet can carry besides the ends': NAT gateways' and forwarding (masquerading) interfaces'.
-        carried: list[IPAddress] = []
-        for nat in c.nats:
-            if nat.network_interface is not None:
-                carried += _addresses(nat.network_interface)
-        for e in forwarding:
-            carried += _addresses(c.enis[e])
-        self.carried = carried
+        # Addresses a packet can carry besides the ends': forwarding (masquerading) interfaces', NAT gateways'.
+        self.carried = [a for e in forwarding for a in _addresses(c.enis[e])]
+        # Network ACLs a packet can cross besides the ends' subnets': forwarding interfaces', NAT gateways' and
+        # transit gateway attachments' subnets.
+        self.acls = {int(c.subnet_acl[c.eni_subnet[e]]) for e in forwarding}
+        passed = {int(c.eni_subnet[e]) for e in c.nat_eni.tolist() if e >= 0}
+        passed |= {int(x) for x in np.unique(c.att_zone_subnet) if x >= 0}
+        self.gateway_acls = {int(c.subnet_acl[x]) for x in passed}
+        # A request from the internet enters by an internet gateway and meets NAT or transit gateway subnets only
+        # when a gateway route table (R7) sends it on; otherwise only the reply can be routed through them.
+        self.edge_routing = bool((c.igw_edge >= 0).any()) if len(c.igw_edge) else False
+        self.nat_addresses = [a for nat in c.nats if nat.network_interface is not None
+                              for a in _addresses(nat.network_interface)]  # fmt: skip
 
     def eni(self, eni_id: str | None) -> int:
         if eni_id is None:
@@ -283,6 +288,29 @@ class Cells:
         (an interface missing from one snapshot of a diff)."""
         return _representatives(self, view)
 
+    def locate(
+        self, pair: int, protocol: int, port: int = -1, src_port: int = -1, address: IPAddress | None = None
+    ) -> int:
+        """The cell holding a concrete packet of pair ``pair``: its protocol, destination port (ICMP type), source
+        port (when the question has source ports) and, when an end of the pair is a space, the address there.
+        -1 when no cell holds it (outside the question)."""
+        rows = (self.pair == pair) & (self.protocol == (self.others[0] if protocol in self.others else protocol))
+        if pair in self.spaces:
+            if address is None:
+                raise ValueError("the pair has an address space: give the address")
+            space = self.spaces[pair]
+            atom = self.line.atoms_of([address])[0]
+            where = np.searchsorted(space.atoms, atom)
+            if where >= len(space.atoms) or space.atoms[where] != atom:
+                return -1
+            rows &= self.klass == space.klass[where]
+        if port >= 0:
+            rows &= (self.port_lo <= port) & (port <= self.port_hi)
+        if src_port >= 0 and self.question.src_ports is not None:
+            rows &= (self.sport_lo <= src_port) & (src_port <= self.sport_hi)
+        found = np.flatnonzero(rows)
+        return int(found[0]) if len(found) else -1
+
     def atoms(self, pair: int, klass: int) -> I64:
         space = self.spaces[pair]
         return space.atoms[space.klass == klass]  # type: ignore[no-any-return]
@@ -317,10 +345,13 @@ def cells(nets: Sequence[Network], question: Question, line: Line | None = None)
     base_class = _base_classes(views)
     spaces: dict[int, Space] = {}
     space_cache: dict[tuple[Any, ...], Space] = {}
-    out: list[tuple[I64, ...]] = []
+    # Pairs are cut in batches, all rows of a batch at once: the classes of one space for one set of security
+    # groups (a space pair's classes depend on the groups it meets), or every destination of one concrete source.
+    batches: dict[tuple[Any, ...], list[int]] = {}
+    pair_groups: list[list[list[int]]] = []
     for p, (s, d) in enumerate(pairs):
         groups = [_groups(v, [s, d]) for v in views]
-        carried = [_carried(v, line, [s, d]) for v in views]
+        pair_groups.append(groups)
         space_end = s if s.is_space else d if d.is_space else None
         if space_end is not None:
             key = (id(space_end), tuple(tuple(g) for g in groups))
@@ -328,17 +359,22 @@ def cells(nets: Sequence[Network], question: Question, line: Line | None = None)
             if space is None:
                 space = space_cache[key] = _classes(views, line, space_end, groups, base_class)
             spaces[p] = space
-            rep_atoms = space.representative
+            batches.setdefault(("space", *key), []).append(p)
         else:
-            space = None
-            rep_atoms = np.zeros(0, dtype=np.int64)
-        version = s.version
+            batches.setdefault(("ends", id(s)), []).append(p)
+    out: list[tuple[I64, ...]] = []
+    for members in batches.values():
+        rows = _Rows(views, line, pairs, spaces, members, pair_groups)
         for protocol in protocols:
-            if protocol in (1, 58) and protocol != (1 if version == 4 else 58):
-                if question.protocols is None:
-                    continue  # every protocol: ICMP is ICMPv6 on an IPv6 pair, and the other way round
-                protocol = 1 if version == 4 else 58
-            out.append(_pair_cells(views, line, question, p, protocol, space, rep_atoms, groups, carried))
+            for version in (4, 6):
+                wanted = protocol
+                if protocol in (1, 58) and protocol != (1 if version == 4 else 58):
+                    if question.protocols is None:
+                        continue  # every protocol: ICMP is ICMPv6 on an IPv6 pair, and the other way round
+                    wanted = 1 if version == 4 else 58
+                selected = rows.of_version(version)
+                if len(selected):
+                    out.append(_batch_cells(views, question, wanted, rows, selected))
     if out:
         arrays = [np.concatenate(col) for col in zip(*out, strict=True)]
     else:
@@ -385,9 +421,54 @@ def _groups(view: _NetView, ends: Sequence[End]) -> list[int]:
     return sorted(groups)
 
 
+def _rule_sets(view: _NetView, pair: tuple[End, End]) -> tuple[set[tuple[str, int]], set[tuple[str, int]]]:
+    """The rule sets whose port ranges a pair's packets are matched against: (by the request's destination port,
+    by the client's source port). A request leaves the source (its SGs' and subnet's outbound rules) and enters
+    the destination (inbound rules); the reply, whose destination port is the client's source port (N4), the
+    other way round. Rule sets on the way (forwarding interfaces, NAT gateway and transit gateway subnets) see
+    both directions."""
+    c = view.c
+    both = {("nacl_in", a) for a in view.acls} | {("nacl_out", a) for a in view.acls}
+    both |= {("sg_in", g) for g in view.forwarding_groups} | {("sg_out", g) for g in view.forwarding_groups}
+    gateways = {("nacl_in", a) for a in view.gateway_acls} | {("nacl_out", a) for a in view.gateway_acls}
+    dport, sport = set(both), both | gateways
+    if not (pair[0].is_space and pair[0].internet and not view.edge_routing):
+        dport |= gateways
+    for end, role in zip(pair, ("source", "destination"), strict=True):
+        if not end.is_space and end.eni_id is None:
+            continue
+        if end.is_space:
+            if end.internet:
+                continue
+            # Addresses resolved per atom (a CIDR of hosts): an on-premises or interface host, any subnet.
+            every = set(range(len(c.acls)))
+            dport |= {("nacl_in", a) for a in every} | {("nacl_out", a) for a in every}
+            sport |= {("nacl_in", a) for a in every} | {("nacl_out", a) for a in every}
+            continue
+        e = view.eni(end.eni_id)
+        if e < 0:
+            continue
+        acl, group = int(c.subnet_acl[c.eni_subnet[e]]), int(c.eni_sg_in[e])
+        out_sets = {("nacl_out", acl)} | ({("sg_out", group)} if group >= 0 else set())
+        in_sets = {("nacl_in", acl)} | ({("sg_in", group)} if group >= 0 else set())
+        if role == "source":
+            dport |= out_sets
+            sport |= in_sets
+        else:
+            dport |= in_sets
+            sport |= out_sets
+    return dport, sport
+
+
 def _carried(view: _NetView, line: Line, ends: Sequence[End]) -> list[int]:
-    """Line atoms of the addresses a packet between these ends can carry, besides a space's class."""
+    """Line atoms of the addresses a rule can see as the *peer* of a packet between these ends, besides a space's
+    class: the ends' own addresses (seen by NAT gateway, transit gateway and appliance subnets on the way) and
+    forwarding interfaces' (a masquerading instance sends as itself). A NAT gateway's addresses only between two
+    concrete ends: it is the source of the packets it translates, a peer only for the destination's inbound rules,
+    and a space end (outside the VPCs) has none."""
     addresses = list(view.carried)
+    if not any(end.is_space for end in ends):
+        addresses += view.nat_addresses
     for end in ends:
         e = view.eni(end.eni_id)
         if e >= 0:
@@ -400,12 +481,12 @@ def _carried(view: _NetView, line: Line, ends: Sequence[End]) -> list[int]:
 def _classes(views: Sequence[_NetView], line: Line, end: End, groups: list[list[int]], base: I64) -> Space:
     assert end.space is not None
     atoms = np.flatnonzero(end.space).astype(np.int64)
-    columns = [base[atoms][:, None]]
+    columns: list[npt.NDArray[Any]] = [base[atoms][:, None]]
     for v, gs in zip(views, groups, strict=True):
         a = v.map[atoms]
         for g in gs:
-            columns.append(_as_int(addr_masks(v.c.sg_in, g, a)))
-            columns.append(_as_int(addr_masks(v.c.sg_out, g, a)))
+            columns.append(_services_matched(v.c.sg_in, g, a))
+            columns.append(_services_matched(v.c.sg_out, g, a))
     table = np.ascontiguousarray(np.concatenate(columns, axis=1))
     _, first, inverse = np.unique(table, axis=0, return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
@@ -418,93 +499,178 @@ def _classes(views: Sequence[_NetView], line: Line, end: End, groups: list[list[
     return Space(atoms, klass, representative, len(first))
 
 
-def _pair_cells(
-    views: Sequence[_NetView],
-    line: Line,
-    question: Question,
-    pair: int,
-    protocol: int,
-    space: Space | None,
-    rep_atoms: I64,
-    groups: list[list[int]],
-    carried: list[list[int]],
+def _services_matched(rs: RuleSets, group: int, atoms: I64) -> npt.NDArray[np.int8]:
+    """Per atom, which *services* of a security-group set its address matches: rules with the same protocol and
+    ports are one service. Security groups allow the union of their rules (G1) and a verdict never names an SG
+    rule, so two addresses matched by different rules of the same services are treated alike (a hundred partner
+    /24s allowed 443 are one class, not a hundred)."""
+    bits = _bits(addr_masks(rs, group, atoms))
+    service = _service_of_rules(rs, group)[: bits.shape[1]]
+    if not len(service):
+        return np.zeros((len(atoms), 0), dtype=np.int8)
+    out = np.zeros((len(atoms), int(service.max()) + 1), dtype=np.int8)
+    for s in range(out.shape[1]):
+        out[:, s] = bits[:, service == s].any(axis=1)
+    return out
+
+
+def _bits(masks: U64) -> B:
+    """(n, W) uint64 masks -> (n, 64 W) booleans, bit i of the mask in column i."""
+    as_bytes = masks.astype("<u8").view(np.uint8).reshape(len(masks), -1)
+    return np.unpackbits(as_bytes, axis=1, bitorder="little").astype(bool)
+
+
+def _service_of_rules(rs: RuleSets, group: int) -> I64:
+    """A service id per rule of a set: equal for rules matching the same protocols, ports and ICMP codes."""
+    cache: dict[int, I64] = rs.__dict__.setdefault("_services", {})
+    found = cache.get(group)
+    if found is not None:
+        return found
+    parts = []
+    for k in range(rs.n_classes):
+        base = (group * rs.n_classes + k) * 65537
+        i0, i1 = np.searchsorted(rs.port_keys, [base, base + 65537])
+        parts.append((rs.port_keys[i0:i1] - base, _bits(rs.port_masks[i0:i1])))
+    if rs.has_codes:
+        i0, i1 = np.searchsorted(rs.code_keys, [group * 65537, group * 65537 + 65537])
+        parts.append((rs.code_keys[i0:i1] - group * 65537, _bits(rs.code_masks[i0:i1])))
+    # A rule's service: for every field, the intervals (by start) where its bit is set.
+    columns = np.concatenate([bits for _, bits in parts], axis=0).T  # (rules, intervals)
+    _, inverse = np.unique(columns, axis=0, return_inverse=True)
+    found = cache[group] = inverse.reshape(-1).astype(np.int64)
+    return found
+
+
+class _Rows:
+    """The rows of one batch: a (pair, class) each (class -1 for two concrete ends), with what the port cuts
+    need: per network, the security groups in play and each pair's carried addresses."""
+
+    def __init__(
+        self,
+        views: Sequence[_NetView],
+        line: Line,
+        pairs: list[tuple[End, End]],
+        spaces: dict[int, Space],
+        members: list[int],
+        pair_groups: list[list[list[int]]],
+    ) -> None:
+        pair_l: list[I64] = []
+        klass_l: list[I64] = []
+        rep_l: list[I64] = []
+        for local, p in enumerate(members):
+            space = spaces.get(p)
+            if space is not None:
+                pair_l.append(np.full(space.n, local, dtype=np.int64))
+                klass_l.append(np.arange(space.n, dtype=np.int64))
+                rep_l.append(space.representative)
+            else:
+                pair_l.append(np.full(1, local, dtype=np.int64))
+                klass_l.append(np.full(1, -1, dtype=np.int64))
+                rep_l.append(np.full(1, -1, dtype=np.int64))
+        self.members = np.array(members, dtype=np.int64)
+        self.local = np.concatenate(pair_l)  # row -> index into members
+        self.klass = np.concatenate(klass_l)
+        self.rep = np.concatenate(rep_l)  # line atom of the class representative, -1 for none
+        self.version = np.array([pairs[p][0].version for p in members], dtype=np.int64)[self.local]
+        self.dport_sets: list[list[tuple[str, int]]] = []
+        self.sport_sets: list[list[tuple[str, int]]] = []
+        for v in views:
+            dport: set[tuple[str, int]] = set()
+            sport: set[tuple[str, int]] = set()
+            for p in members:
+                d, s = _rule_sets(v, pairs[p])
+                dport |= d
+                sport |= s
+            self.dport_sets.append(sorted(dport))
+            self.sport_sets.append(sorted(sport))
+        # Carried addresses per pair, as one flat array of line atoms with offsets (every pair has some: its ends).
+        self.carried: list[tuple[I64, I64]] = []
+        for v in views:
+            lists = [_carried(v, line, pairs[p]) for p in members]
+            sizes = np.array([len(x) for x in lists], dtype=np.int64)
+            flat = np.array([a for x in lists for a in x], dtype=np.int64)
+            offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+            self.carried.append((flat, offsets))
+
+    def of_version(self, version: int) -> I64:
+        return np.flatnonzero(self.version == version).astype(np.int64)
+
+
+def _batch_cells(
+    views: Sequence[_NetView], question: Question, protocol: int, rows: _Rows, selected: I64
 ) -> tuple[I64, ...]:
-    n_classes = space.n if space is not None else 1
+    """The cells of the selected rows of a batch for one protocol: (pair, class, protocol, ports, source ports)."""
+    n = len(selected)
+    pair = rows.members[rows.local[selected]]
+    klass = rows.klass[selected]
     has_ports = protocol in (6, 17)
     icmp = protocol in (1, 58)
     if not has_ports and not icmp:
-        k = np.arange(n_classes, dtype=np.int64) if space is not None else np.full(1, -1, dtype=np.int64)
-        none = np.full(len(k), -1, dtype=np.int64)
-        return (np.full(len(k), pair, dtype=np.int64), k, np.full(len(k), protocol, dtype=np.int64), none, none,
-                none, none)  # fmt: skip
+        none = np.full(n, -1, dtype=np.int64)
+        return pair, klass, np.full(n, protocol, dtype=np.int64), none, none, none, none
     top = 65535 if has_ports else 255
-    lo, hi = question.ports
-    lo, hi = max(lo, 0), min(hi, top)
+    lo, hi = max(question.ports[0], 0), min(question.ports[1], top)
     if lo > hi:
         e = np.zeros(0, dtype=np.int64)
         return e, e, e, e, e, e, e
-    # The rules of each rule set in play that can match these cells' addresses: (classes, W) masks per rule set.
-    dflags, dvalues = _cut_flags(views, protocol, n_classes, rep_atoms, groups, carried, codes=False)
+    flags, values = _cut_flags(views, protocol, rows, selected, rows.dport_sets)
     extra = [t + dt for t in _ICMP_REQUESTS.get(protocol, ()) for dt in (0, 1)] if icmp else list(_SERVICE_PORTS)
     if has_ports:
         extra += [p + 1 for p in _SERVICE_PORTS]
-    d_start, d_class = _starts(dflags, dvalues, extra, lo, hi, n_classes)
-    d_end = _ends(d_start, d_class, hi)
+    d_start, d_row = _starts(flags, values, extra, lo, hi, n)
+    d_end = _ends(d_start, d_row, hi)
     if question.src_ports is None or not has_ports:
-        k = d_class if space is not None else np.full(len(d_class), -1, dtype=np.int64)
-        none = np.full(len(k), -1, dtype=np.int64)
-        return (np.full(len(k), pair, dtype=np.int64), k, np.full(len(k), protocol, dtype=np.int64), d_start, d_end,
-                none, none)  # fmt: skip
+        none = np.full(len(d_row), -1, dtype=np.int64)
+        return (pair[d_row], klass[d_row], np.full(len(d_row), protocol, dtype=np.int64), d_start, d_end, none,
+                none)  # fmt: skip
+    # The reply's rules see the client's source port as the destination port (N4): the same cuts apply, plus the
+    # NAT gateway's remapping of ports below 1024.
     slo, shi = question.src_ports
-    sflags, svalues = dflags, dvalues  # the reply's rules see the source port as destination port (N4)
-    s_start, s_class = _starts(sflags, svalues, [EPHEMERAL_PORTS["nat-gateway"][0]], slo, shi, n_classes)
-    s_end = _ends(s_start, s_class, shi)
-    # Per class: its destination cells x its source cells.
-    d_count = np.bincount(d_class, minlength=n_classes)
-    s_count = np.bincount(s_class, minlength=n_classes)
+    flags, values = _cut_flags(views, protocol, rows, selected, rows.sport_sets)
+    s_start, s_row = _starts(flags, values, [EPHEMERAL_PORTS["nat-gateway"][0]], slo, shi, n)
+    s_end = _ends(s_start, s_row, shi)
+    d_count = np.bincount(d_row, minlength=n)
+    s_count = np.bincount(s_row, minlength=n)
     d_first = np.concatenate([[0], np.cumsum(d_count)[:-1]])
     s_first = np.concatenate([[0], np.cumsum(s_count)[:-1]])
-    per = d_count * s_count
-    k = np.repeat(np.arange(n_classes, dtype=np.int64), per)
+    per = d_count * s_count  # per row: its destination-port cells x its source-port cells
+    k = np.repeat(np.arange(n, dtype=np.int64), per)
     offset = np.arange(int(per.sum()), dtype=np.int64) - np.repeat(np.cumsum(per) - per, per)
     di = d_first[k] + offset // s_count[k]
     si = s_first[k] + offset % s_count[k]
-    kk = k if space is not None else np.full(len(k), -1, dtype=np.int64)
-    return (np.full(len(k), pair, dtype=np.int64), kk, np.full(len(k), protocol, dtype=np.int64), d_start[di],
-            d_end[di], s_start[si], s_end[si])  # fmt: skip
+    return (pair[k], klass[k], np.full(len(k), protocol, dtype=np.int64), d_start[di], d_end[di], s_start[si],
+            s_end[si])  # fmt: skip
 
 
 def _cut_flags(
-    views: Sequence[_NetView],
-    protocol: int,
-    n_classes: int,
-    rep_atoms: I64,
-    groups: list[list[int]],
-    carried: list[list[int]],
-    *,
-    codes: bool,
+    views: Sequence[_NetView], protocol: int, rows: _Rows, selected: I64, rule_sets: list[list[tuple[str, int]]]
 ) -> tuple[list[B], list[I64]]:
-    """Per rule set in play: (classes, J) flags of the port starts where its matching rules change, and the J
-    port values."""
+    """Per rule set in play: (rows, J) flags of the port starts where the rules that can match the row's
+    addresses change, and the J port values."""
     flags: list[B] = []
     values: list[I64] = []
-    for v, gs, carry in zip(views, groups, carried, strict=True):
+    local = rows.local[selected]
+    rep = rows.rep[selected]
+    has_rep = rep >= 0
+    for k, v in enumerate(views):
         c = v.c
-        carry_atoms = v.map[np.array(carry, dtype=np.int64)] if carry else np.zeros(0, dtype=np.int64)
-        class_atoms = v.map[rep_atoms] if len(rep_atoms) else np.zeros(0, dtype=np.int64)
-        sets: list[tuple[RuleSets, int]] = [(rs, a) for a in range(len(c.acls)) for rs in (c.nacl_in, c.nacl_out)]
-        sets += [(rs, g) for g in gs for rs in (c.sg_in, c.sg_out)]
-        for rs, g in sets:
-            starts, rows = port_rows(rs, g, protocol)
+        flat, offsets = rows.carried[k]
+        flat_atoms = v.map[flat]
+        rep_atoms = v.map[rep[has_rep]]
+        for name, g in rule_sets[k]:
+            rs: RuleSets = getattr(c, name)
+            starts, port_masks = port_rows(rs, g, protocol)
             if len(starts) < 2:
                 continue
-            fixed = np.bitwise_or.reduce(addr_masks(rs, g, carry_atoms), axis=0) if len(carry_atoms) else 0
-            if len(class_atoms):
-                mask = addr_masks(rs, g, class_atoms) | fixed
+            width = port_masks.shape[1]
+            if len(flat_atoms):
+                per_pair = np.bitwise_or.reduceat(addr_masks(rs, g, flat_atoms), offsets, axis=0)
             else:
-                mask = np.broadcast_to(np.asarray(fixed, dtype=np.uint64), (1, rows.shape[1]))
-            mask = np.broadcast_to(mask, (n_classes, rows.shape[1]))
-            seen = rows[None, :, :] & mask[:, None, :]
+                per_pair = np.zeros((len(offsets), width), dtype=np.uint64)
+            mask = per_pair[local]
+            if has_rep.any():
+                mask[has_rep] |= addr_masks(rs, g, rep_atoms)
+            seen = port_masks[None, :, :] & mask[:, None, :]
             change = (seen[:, 1:, :] != seen[:, :-1, :]).any(axis=2)
             flags.append(change)
             values.append(starts[1:])
