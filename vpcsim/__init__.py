@@ -36,8 +36,18 @@ from vpcsim.model.transit_gateway import (
 )
 from vpcsim.model.vpc import Vpc
 from vpcsim.network import Network
+from vpcsim.query.diff import Diff, diff
+from vpcsim.query.exposure import Exposure
+from vpcsim.query.scope import AccessScope, Path, PathSpec, ScopeError
 
 __all__ = [
+    "AccessScope",
+    "Diff",
+    "Exposure",
+    "Path",
+    "PathSpec",
+    "ScopeError",
+    "diff",
     "EXPLANATIONS",
     "INTERNET",
     "AwsError",

@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from vpcsim.engine.flows import FlowBatch
     from vpcsim.engine.verdict import Trace
     from vpcsim.query.exposure import Exposure
+    from vpcsim.query.scope import AccessScope, Paths
 
 __all__ = ["Network"]
 
@@ -829,6 +830,55 @@ class Network:
 
         return reachability_matrix(self, sources, destinations, protocol=protocol, ports=ports, connected=connected,
                                    long=long)  # fmt: skip
+
+    def find_paths(
+        self,
+        source: object = None,
+        destination: object = None,
+        *,
+        through: object = None,
+        exclude_through: object = None,
+        protocol: object = None,
+        ports: object = None,
+    ) -> Paths:
+        """The paths that connect ``source`` to ``destination`` (as Network Access Analyzer finds them, but
+        exactly): one :class:`vpcsim.query.scope.Path` per end pair, protocol, port ranges and route, with the
+        components it passes.
+
+        Ends take the specs of :meth:`exposure` (``None``: every instance's interfaces and the internet).
+        ``through`` lists components a path must pass between its ends, all of them: resources or ids (an
+        instance stands for its interfaces) or types (``"nat-gateway"``, ``"internet-gateway"``,
+        ``"transit-gateway"``, ``"vpc-peering-connection"``, ``"network-interface"``, or NAA's
+        ``"AWS::EC2::NatGateway"`` names); ``exclude_through`` components it must not pass.
+
+        Examples
+        --------
+        >>> import vpcsim
+        >>> from vpcsim.examples import demo_network
+        >>> net = demo_network()
+        >>> for path in net.find_paths(vpcsim.INTERNET, "web", protocol="tcp"):
+        ...     print(path.destination, path.ports, path.sources)
+        i-0d9cf63a6402326f0 web (3.216.33.114) [(80, 80), (443, 443)] ['0.0.0.0/0']
+        i-0d9cf63a6402326f0 web eth1 (3.214.52.220) [(443, 443)] ['203.0.113.0/24']
+        """
+        from vpcsim.query.scope import find_paths
+
+        return find_paths(self, source=source, destination=destination, through=through,
+                          exclude_through=exclude_through, protocol=protocol, ports=ports)  # fmt: skip
+
+    def check(self, scope: AccessScope | Mapping[str, Any]) -> Paths:
+        """The findings of an access scope: paths matching any of its ``match`` statements, minus what its
+        ``exclude`` statements cover (a path, or some of its ports). Empty when the network complies.
+
+        ``scope`` is a :class:`vpcsim.AccessScope` or Network Access Analyzer's JSON shape (``MatchPaths``,
+        ``ExcludePaths``). Example: "nothing from the internet reaches 5432 except through the firewall"::
+
+            net.check(vpcsim.AccessScope(match=[vpcsim.PathSpec(source=vpcsim.INTERNET, ports=5432)],
+                                         exclude=[vpcsim.PathSpec(through=firewall)]))
+        """
+        from vpcsim.query.scope import check
+
+        return check(self, scope)
 
     def _by_name(self, ref: object) -> object:
         """A Name tag stands for its instance (or other resource) when it names exactly one."""

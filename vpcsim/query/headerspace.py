@@ -333,14 +333,12 @@ def cells(nets: Sequence[Network], question: Question, line: Line | None = None)
         for d in question.destinations:
             if s.is_space and d.is_space:
                 continue
-            if s.eni_id is not None and s.eni_id == d.eni_id and s.address == d.address:
-                continue  # an interface to itself is not a flow
-            if not s.is_space and not d.is_space and s.version != d.version:
+            if s.eni_id is not None and s.eni_id == d.eni_id:
+                continue  # an interface to itself: the host's own stack, not the VPC
+            if s.version != d.version:
                 continue
-            if s.is_space and not d.is_space and d.address is not None and d.address.version != s.version:
-                continue
-            if d.is_space and not s.is_space and s.address is not None and s.address.version != d.version:
-                continue
+            if s.internet and d.address is not None and any(d.address in n for n in C.NOT_ON_INTERNET):
+                continue  # the internet cannot address a private address
             pairs.append((s, d))
     base_class = _base_classes(views)
     spaces: dict[int, Space] = {}
