@@ -54,6 +54,8 @@ B = npt.NDArray[np.bool_]
 
 _ICMP_REQUESTS = {1: (8, 13, 15, 17), 58: (128,)}  # SPEC-free: the types trace answers (trace._ICMP_REPLIES)
 _SERVICE_PORTS = (53, 80, 123)  # SPEC M1: link-local services
+_NONE = np.full(1, -1, dtype=np.int64)
+_Sets = frozenset[tuple[str, int]]  # rule sets by (compiled attribute, group)
 
 
 # ---------------------------------------------------------------------------------------------------- the line
@@ -199,8 +201,16 @@ class _NetView:
         # A request from the internet enters by an internet gateway and meets NAT or transit gateway subnets only
         # when a gateway route table (R7) sends it on; otherwise only the reply can be routed through them.
         self.edge_routing = bool((c.igw_edge >= 0).any()) if len(c.igw_edge) else False
-        self.nat_addresses = [a for nat in c.nats if nat.network_interface is not None
-                              for a in _addresses(nat.network_interface)]  # fmt: skip
+        nat_addresses = [a for nat in c.nats if nat.network_interface is not None
+                         for a in _addresses(nat.network_interface)]  # fmt: skip
+        self.carried_atoms = np.array(line.atoms_of(self.carried), dtype=np.int64)
+        self.nat_atoms = np.array(line.atoms_of(nat_addresses), dtype=np.int64)
+        both = {("nacl_in", a) for a in self.acls} | {("nacl_out", a) for a in self.acls}
+        both |= {("sg_in", g) for g in self.forwarding_groups} | {("sg_out", g) for g in self.forwarding_groups}
+        gateways = {("nacl_in", a) for a in self.gateway_acls} | {("nacl_out", a) for a in self.gateway_acls}
+        self.sets_inbound = frozenset(both)  # a request from the internet, without gateway route tables
+        self.sets_both = frozenset(both | gateways)
+        self.cache: dict[tuple[Any, ...], Any] = {}
 
     def eni(self, eni_id: str | None) -> int:
         if eni_id is None:
@@ -419,61 +429,69 @@ def _groups(view: _NetView, ends: Sequence[End]) -> list[int]:
     return sorted(groups)
 
 
-def _rule_sets(view: _NetView, pair: tuple[End, End]) -> tuple[set[tuple[str, int]], set[tuple[str, int]]]:
+def _rule_sets(
+    view: _NetView, pair: tuple[End, End]
+) -> tuple[frozenset[tuple[str, int]], frozenset[tuple[str, int]]]:
     """The rule sets whose port ranges a pair's packets are matched against: (by the request's destination port,
     by the client's source port). A request leaves the source (its SGs' and subnet's outbound rules) and enters
     the destination (inbound rules); the reply, whose destination port is the client's source port (N4), the
     other way round. Rule sets on the way (forwarding interfaces, NAT gateway and transit gateway subnets) see
     both directions."""
-    c = view.c
-    both = {("nacl_in", a) for a in view.acls} | {("nacl_out", a) for a in view.acls}
-    both |= {("sg_in", g) for g in view.forwarding_groups} | {("sg_out", g) for g in view.forwarding_groups}
-    gateways = {("nacl_in", a) for a in view.gateway_acls} | {("nacl_out", a) for a in view.gateway_acls}
-    dport, sport = set(both), both | gateways
-    if not (pair[0].is_space and pair[0].internet and not view.edge_routing):
-        dport |= gateways
+    inbound_only = pair[0].is_space and pair[0].internet and not view.edge_routing
+    dport = view.sets_inbound if inbound_only else view.sets_both
+    sport = view.sets_both
     for end, role in zip(pair, ("source", "destination"), strict=True):
-        if not end.is_space and end.eni_id is None:
-            continue
-        if end.is_space:
-            if end.internet:
-                continue
-            # Addresses resolved per atom (a CIDR of hosts): an on-premises or interface host, any subnet.
-            every = set(range(len(c.acls)))
-            dport |= {("nacl_in", a) for a in every} | {("nacl_out", a) for a in every}
-            sport |= {("nacl_in", a) for a in every} | {("nacl_out", a) for a in every}
-            continue
-        e = view.eni(end.eni_id)
-        if e < 0:
-            continue
-        acl, group = int(c.subnet_acl[c.eni_subnet[e]]), int(c.eni_sg_in[e])
-        out_sets = {("nacl_out", acl)} | ({("sg_out", group)} if group >= 0 else set())
-        in_sets = {("nacl_in", acl)} | ({("sg_in", group)} if group >= 0 else set())
-        if role == "source":
-            dport |= out_sets
-            sport |= in_sets
-        else:
-            dport |= in_sets
-            sport |= out_sets
+        d, s = _end_sets(view, end, role)
+        dport, sport = dport | d, sport | s
     return dport, sport
 
 
-def _carried(view: _NetView, line: Line, ends: Sequence[End]) -> list[int]:
+def _end_sets(view: _NetView, end: End, role: str) -> tuple[_Sets, _Sets]:
+    key = (id(end), role)
+    found = view.cache.get(key)
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    c = view.c
+    dport: set[tuple[str, int]] = set()
+    sport: set[tuple[str, int]] = set()
+    if end.is_space and not end.internet:
+        # Addresses resolved per atom (a CIDR of hosts): an on-premises or interface host, any subnet.
+        every = {("nacl_in", a) for a in range(len(c.acls))} | {("nacl_out", a) for a in range(len(c.acls))}
+        dport |= every
+        sport |= every
+    e = view.eni(end.eni_id)
+    if e >= 0:
+        acl, group = int(c.subnet_acl[c.eni_subnet[e]]), int(c.eni_sg_in[e])
+        out_sets = {("nacl_out", acl)} | ({("sg_out", group)} if group >= 0 else set())
+        in_sets = {("nacl_in", acl)} | ({("sg_in", group)} if group >= 0 else set())
+        dport |= out_sets if role == "source" else in_sets
+        sport |= in_sets if role == "source" else out_sets
+    found = view.cache[key] = (frozenset(dport), frozenset(sport))
+    return found
+
+
+def _carried(view: _NetView, line: Line, ends: Sequence[End]) -> list[I64]:
     """Line atoms of the addresses a rule can see as the *peer* of a packet between these ends, besides a space's
     class: the ends' own addresses (seen by NAT gateway, transit gateway and appliance subnets on the way) and
     forwarding interfaces' (a masquerading instance sends as itself). A NAT gateway's addresses only between two
     concrete ends: it is the source of the packets it translates, a peer only for the destination's inbound rules,
     and a space end (outside the VPCs) has none."""
-    addresses = list(view.carried)
+    parts = [view.carried_atoms]
     if not any(end.is_space for end in ends):
-        addresses += view.nat_addresses
+        parts.append(view.nat_atoms)
     for end in ends:
-        e = view.eni(end.eni_id)
-        if e >= 0:
-            addresses += _addresses(view.c.enis[e])
-        if end.address is not None:
-            addresses.append(end.address)
-    return sorted(set(line.atoms_of(addresses)))
+        key = ("atoms", id(end))
+        atoms = view.cache.get(key)
+        if atoms is None:
+            addresses: list[IPAddress] = []
+            e = view.eni(end.eni_id)
+            if e >= 0:
+                addresses += _addresses(view.c.enis[e])
+            if end.address is not None:
+                addresses.append(end.address)
+            atoms = view.cache[key] = np.array(line.atoms_of(addresses), dtype=np.int64)
+        parts.append(atoms)
+    return parts
 
 
 def _classes(views: Sequence[_NetView], line: Line, end: End, groups: list[list[int]], base: I64) -> Space:
@@ -581,13 +599,14 @@ class _Rows:
                 sport |= s
             self.dport_sets.append(sorted(dport))
             self.sport_sets.append(sorted(sport))
-        # Carried addresses per pair, as one flat array of line atoms with offsets (every pair has some: its ends).
+        # Carried addresses per pair, as one flat array of line atoms with offsets.
         self.carried: list[tuple[I64, I64]] = []
         for v in views:
-            lists = [_carried(v, line, pairs[p]) for p in members]
-            sizes = np.array([len(x) for x in lists], dtype=np.int64)
-            flat = np.array([a for x in lists for a in x], dtype=np.int64)
-            offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+            # Each pair's list ends with -1 (no address: a row of zero masks), so no segment is empty.
+            lists = [part for p in members for part in (*_carried(v, line, pairs[p]), _NONE)]
+            flat = np.concatenate(lists) if lists else np.zeros(0, dtype=np.int64)
+            stops = np.flatnonzero(flat == -1)
+            offsets = np.concatenate([[0], stops[:-1] + 1]).astype(np.int64)
             self.carried.append((flat, offsets))
 
     def of_version(self, version: int) -> I64:
@@ -653,18 +672,17 @@ def _cut_flags(
     for k, v in enumerate(views):
         c = v.c
         flat, offsets = rows.carried[k]
-        flat_atoms = v.map[flat]
+        unique, where = np.unique(flat, return_inverse=True)  # -1 first: the zero row
+        unique_atoms = v.map[np.maximum(unique, 0)]
         rep_atoms = v.map[rep[has_rep]]
         for name, g in rule_sets[k]:
             rs: RuleSets = getattr(c, name)
             starts, port_masks = port_rows(rs, g, protocol)
             if len(starts) < 2:
                 continue
-            width = port_masks.shape[1]
-            if len(flat_atoms):
-                per_pair = np.bitwise_or.reduceat(addr_masks(rs, g, flat_atoms), offsets, axis=0)
-            else:
-                per_pair = np.zeros((len(offsets), width), dtype=np.uint64)
+            table = addr_masks(rs, g, unique_atoms)
+            table[unique < 0] = 0
+            per_pair = np.bitwise_or.reduceat(table[where.reshape(-1)], offsets, axis=0)
             mask = per_pair[local]
             if has_rep.any():
                 mask[has_rep] |= addr_masks(rs, g, rep_atoms)
