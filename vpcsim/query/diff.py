@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = ["Diff", "diff"]
 
 _FIELDS = ("connected", "disposition", "explanation", "component", "rule", "reply_disposition", "reply_explanation")
+_COMPARE = {"connected": (0,), "disposition": (0, 1, 5), "explanation": tuple(range(len(_FIELDS)))}
 _Verdict = tuple[Any, ...]
 
 
@@ -47,6 +48,7 @@ def diff(
     protocols: object = None,
     ports: object = None,
     src_ports: object = (0, 65535),
+    compare: str = "disposition",
 ) -> Diff:
     """The flows whose verdict differs between ``before`` and ``after``, exactly.
 
@@ -56,8 +58,10 @@ def diff(
     ``(lo, hi)``; ``src_ports`` the client source ports to cover (default all; ``None``: trace's default ephemeral
     port only).
 
-    A verdict is (connected, disposition, explanation, deciding component and rule, and the reply's disposition
-    and explanation): a flow whose deciding rule changed while it stays denied is reported too.
+    ``compare`` says what a changed verdict is: ``"connected"`` (the flow connects in one network only),
+    ``"disposition"`` (default: that, or the request's or the reply's disposition changed, e.g. dropped on the
+    way in instead of on the way out), ``"explanation"`` (any of those, or the explanation code, deciding component
+    or rule changed: a flow still denied, now by another rule). Rows always carry both full verdicts.
 
     Examples
     --------
@@ -71,6 +75,8 @@ def diff(
     >>> [(r["destination"], r["port_from"], r["before_connected"], r["after_explanation"]) for r in changes]
     [('i-0d9cf63a6402326f0 web (3.216.33.114)', 80, True, 'ENI_SG_RULES_MISMATCH')]
     """
+    if compare not in _COMPARE:
+        raise ValueError(f"compare {compare!r} is not one of {sorted(_COMPARE)}.")
     nets = [before, after]
     numbers = None if protocols is None else tuple(_protocol(p) for p in _listed(protocols))
     port_range = parse_ports(ports)
@@ -90,7 +96,7 @@ def diff(
     dst_ends = _union([_known(n, spec, "destination", line, nets) for n, spec in zip(nets, dest_specs, strict=True)])
     question = Question(tuple(src_ends), tuple(dst_ends), numbers, port_range, sports)
     cut, results, presence = run(nets, question, line)
-    return Diff._build(cut, results, presence)
+    return Diff._build(cut, results, presence, _COMPARE[compare])
 
 
 def _known(net: Network, spec: object, role: str, line: Any, nets: list[Network]) -> list[End]:
@@ -155,13 +161,19 @@ class Diff:
     _cell_row: np.ndarray[Any, Any]
 
     @classmethod
-    def _build(cls, cut: Cells, results: list[Evaluation | None], presence: list[Any]) -> Diff:
+    def _build(
+        cls, cut: Cells, results: list[Evaluation | None], presence: list[Any], fields: tuple[int, ...]
+    ) -> Diff:
         n = len(cut)
         before = _verdicts(results[0], presence[0], n)
         after = _verdicts(results[1], presence[1], n)
         groups: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+
+        def key(verdict: _Verdict | None) -> tuple[Any, ...] | None:
+            return None if verdict is None else tuple(verdict[f] for f in fields)
+
         for i in range(n):
-            if before[i] != after[i]:
+            if key(before[i]) != key(after[i]):
                 groups[(int(cut.pair[i]), int(cut.protocol[i]), before[i], after[i])].append(i)
         rows: list[dict[str, Any]] = []
         cell_row = np.full(n, -1, dtype=np.int64)
@@ -187,9 +199,11 @@ class Diff:
         columns = ["source", "destination", "protocol", "port_from", "port_to", "src_port_from", "src_port_to",
                    "sources", "destinations", *(f"before_{f}" for f in _FIELDS), *(f"after_{f}" for f in _FIELDS),
                    "example"]  # fmt: skip
-        frame = pd.DataFrame(self.rows, columns=columns)
+        frame = pd.DataFrame(self.rows, columns=columns, dtype=object)  # rules: numbers and ids, None kept
         for name in ("port_from", "port_to", "src_port_from", "src_port_to"):
             frame[name] = frame[name].astype("Int64")
+        for name in ("before_connected", "after_connected"):
+            frame[name] = frame[name].astype("boolean")
         return frame
 
     def lookup(
