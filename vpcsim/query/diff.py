@@ -319,7 +319,7 @@ def _row(
         if not end.is_space:
             return [str(end.address)] if end.address is not None else [end.eni_id or end.label]
         atoms = [a for k in klasses for a in cut.atoms(pair, k).tolist()]
-        return [str(n) for n in ranges_of(cut.line, atoms, end.space)]
+        return [str(n) for n in ranges_of(cut.line, atoms, end.dont_care)]
 
     def example_end(end: End) -> object:
         if end.is_space:

@@ -41,6 +41,8 @@ def cidrs_named(spec: object) -> list[IPNetwork]:
     for item in _items(spec):
         if isinstance(item, str) and "/" in item:
             out.append(_network(item))
+        elif isinstance(item, InternetHost) and item.address is not None:
+            out.append(ipaddress.ip_network(item.address))
     return out
 
 
@@ -112,7 +114,13 @@ def _resolve(
             for version in (4, 6):
                 space = internet_space(line, nets, version)
                 if space.any():
-                    out.append(End("internet", space=space, internet=True, version=version, group=group))
+                    extent = np.zeros(line.count, dtype=bool)
+                    if version == 4:
+                        extent[: line.n4] = True
+                    else:
+                        extent[line.n4 :] = True
+                    out.append(End("internet", space=space, internet=True, version=version, group=group,
+                                   extent=extent))  # fmt: skip
             return out
         space = np.zeros(line.count, dtype=bool)
         atom = line.atoms_of([item.address])[0]
@@ -135,7 +143,9 @@ def _resolve(
             raise InvalidEndpointError(
                 f"{role} {item!r} holds no address outside the VPCs: give the subnet or the instances instead."
             )
-        return [End(str(network), space=space, version=network.version, group=group)]
+        extent = np.zeros(line.count, dtype=bool)
+        extent[first:stop] = True
+        return [End(str(network), space=space, version=network.version, group=group, extent=extent)]
     found = net._by_name(item)
     if isinstance(found, str) and found.strip() in net:
         found = net.get(found.strip())

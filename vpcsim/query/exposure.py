@@ -201,7 +201,7 @@ def exposure(
     cut, results, _ = run([net], question, line)
     ok = _connected(results[0], connected)
     label = group_label(net, source)
-    rows = _rows(net, cut, ok, [e.space for e in sources if e.is_space])
+    rows = _rows(net, cut, ok, [e.dont_care for e in sources if e.dont_care is not None])
     return Exposure(label, rows, len(cut), cut.others)
 
 
@@ -209,14 +209,17 @@ def _listed(value: object) -> list[object]:
     return list(value) if isinstance(value, list | tuple | set | frozenset) else [value]
 
 
-def _rows(net: Network, cut: Cells, ok: B, universes: Sequence[Any]) -> list[dict[str, Any]]:
+def _rows(net: Network, cut: Cells, ok: B, dont_cares: Sequence[Any]) -> list[dict[str, Any]]:
     """Connected cells -> rows: per destination address and protocol, ports split where the set of sources
     changes."""
-    universe = None
-    if universes:
-        universe = np.zeros(cut.line.count, dtype=bool)
-        for u in universes:
-            universe |= u
+    dont_care = None
+    if dont_cares:
+        dont_care = np.zeros(cut.line.count, dtype=bool)
+        for u in dont_cares:
+            dont_care |= u
+        for end in {id(e): e for e, _ in cut.pairs if e.is_space}.values():
+            if end.space is not None:
+                dont_care &= ~end.space  # an address some source end has is never "don't care"
     groups: dict[tuple[int, int], list[tuple[int, int, tuple[int, int]]]] = defaultdict(list)
     dst_index: dict[int, int] = {}
     ends_by_id: dict[int, End] = {}
@@ -240,7 +243,7 @@ def _rows(net: Network, cut: Cells, ok: B, universes: Sequence[Any]) -> list[dic
                     atoms += cut.atoms(p, k).tolist()
                 else:
                     nets += _end_networks(net, s)
-            found = [str(n) for n in _collapse(nets + ranges_of(cut.line, atoms, universe))]
+            found = [str(n) for n in _collapse(nets + ranges_of(cut.line, atoms, dont_care))]
             cidr_cache[tokens] = found
         return found
 

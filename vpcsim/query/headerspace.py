@@ -127,6 +127,15 @@ class End:
     internet: bool = False
     version: int = 4
     group: str = ""  # the group label the end came from (a subnet, a security group, a tag filter...)
+    extent: B | None = None  # the atoms the spec named (a CIDR's, the internet's family); ``space`` is within it
+
+    @property
+    def dont_care(self) -> B | None:
+        """Atoms the spec named that the end cannot have (private ranges for the internet, the network's own
+        addresses): a CIDR list of the end's addresses may span them."""
+        if self.space is None or self.extent is None:
+            return None
+        return self.extent & ~self.space  # type: ignore[no-any-return]
 
     @property
     def is_space(self) -> bool:
@@ -828,15 +837,15 @@ def merge_ranges(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     return [(a, b) for a, b in out]
 
 
-def ranges_of(line: Line, atoms: Iterable[int], universe: B | None = None) -> list[IPNetwork]:
-    """The CIDRs covering these atoms. Atoms outside ``universe`` (addresses the end cannot have: private ranges
-    for the internet, the network's own public addresses) are "don't care": a run of wanted atoms may span them,
-    so the answer stays short (``0.0.0.0/0`` for "every internet host")."""
+def ranges_of(line: Line, atoms: Iterable[int], dont_care: B | None = None) -> list[IPNetwork]:
+    """The CIDRs covering these atoms. Atoms in ``dont_care`` (addresses the end cannot have: private ranges for
+    the internet, the network's own public addresses) may be spanned by a run of wanted atoms, so the answer stays
+    short (``0.0.0.0/0`` for "every internet host")."""
     wanted = np.zeros(line.count, dtype=bool)
     wanted[np.fromiter(atoms, dtype=np.int64)] = True
     if not wanted.any():
         return []
-    usable = wanted | (~universe if universe is not None else np.zeros(line.count, dtype=bool))
+    usable = wanted | (dont_care if dont_care is not None else np.zeros(line.count, dtype=bool))
     out: list[IPNetwork] = []
     for lo_atom, hi_atom, version in _runs(line, usable, wanted):
         first, last = line.start[lo_atom], line.stop[hi_atom] - 1

@@ -342,7 +342,7 @@ def _cidrs(cut: Cells, pair: int, end: End, klasses: list[int]) -> list[str]:
     if not end.is_space:
         return [str(end.address)] if end.address is not None else [end.label]
     atoms = [a for k in klasses for a in cut.atoms(pair, k).tolist()]
-    return [str(n) for n in ranges_of(cut.line, atoms, end.space)]
+    return [str(n) for n in ranges_of(cut.line, atoms, end.dont_care)]
 
 
 def _example(cut: Cells, pair: int, klass: int, protocol: int, row: int) -> tuple[Any, ...]:
