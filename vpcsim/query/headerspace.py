@@ -135,7 +135,7 @@ class End:
         addresses): a CIDR list of the end's addresses may span them."""
         if self.space is None or self.extent is None:
             return None
-        return self.extent & ~self.space  # type: ignore[no-any-return]
+        return self.extent & ~self.space
 
     @property
     def is_space(self) -> bool:
