@@ -7,6 +7,7 @@ per cell through the vectorised engine and merges the cells back into port range
 from __future__ import annotations
 
 import html
+import ipaddress
 import itertools
 from collections import defaultdict
 from collections.abc import Sequence
@@ -85,20 +86,27 @@ def open_ports(
     src_ports = None if src_port is None else parse_ports(src_port)
     line = line_of([net], cidrs_named(source))
     sources = ends(net, source, "source", line)
-    outside = all(s.is_space for s in sources)
-    destinations = _single_destination(net, dst, line, outside)
-    question = Question(tuple(sources), tuple(destinations), (number,), parse_ports(None, number), src_ports)
-    cut, results, _ = run([net], question, line)
-    ok = _connected(results[0], connected)
-    return merge_ranges(zip(cut.port_lo[ok].tolist(), cut.port_hi[ok].tolist(), strict=True))
+    found: list[tuple[int, int]] = []
+    # Internet hosts reach an instance on its public address, inside ones on its private address (as trace); a
+    # CIDR's hosts are internet or on-premises hosts (a VPN routes them) address by address: both.
+    for outside in (True, False):
+        group = [s for s in sources if (s.is_space if outside else not s.internet)]
+        if not group:
+            continue
+        destinations = _single_destination(net, dst, line, outside)
+        question = Question(tuple(group), tuple(destinations), (number,), parse_ports(None, number), src_ports)
+        cut, results, _ = run([net], question, line)
+        ok = _connected(results[0], connected)
+        found += zip(cut.port_lo[ok].tolist(), cut.port_hi[ok].tolist(), strict=True)
+    return merge_ranges(found)
 
 
 def _single_destination(net: Network, dst: object, line: Line, outside: bool) -> list[End]:
     """The address trace would send to: the public IP (or IPv6) from outside, the private IP from inside; or the
     IP given."""
     found = ends(net, dst, "destination", line, outside_peer=outside)
-    if isinstance(dst, str) and not dst.strip().startswith(("i-", "eni-", "nat-")) and dst.strip() not in net:
-        return found  # an address (or a Name tag: below)
+    if isinstance(dst, str | ipaddress.IPv4Address | ipaddress.IPv6Address) and _is_address(dst):
+        return found  # the address given
     if not found:
         return found
     eni_id = found[0].eni_id
@@ -109,6 +117,14 @@ def _single_destination(net: Network, dst: object, line: Line, outside: bool) ->
     picked = [e for e in found if e.eni_id == eni_id and e.address == chosen]
     v6 = [e for e in found if e.eni_id == eni_id and e.address is not None and e.address.version == 6][:1]
     return picked + v6
+
+
+def _is_address(value: object) -> bool:
+    try:
+        ipaddress.ip_address(str(value).strip())
+    except ValueError:
+        return False
+    return True
 
 
 # ---------------------------------------------------------------------------------------------------- exposure
@@ -192,7 +208,7 @@ def exposure(
     numbers = None if protocols is None else tuple(_protocol(p) for p in _listed(protocols))
     line = line_of([net], [*cidrs_named(source), *cidrs_named(destinations)])
     sources = ends(net, source, "source", line)
-    outside = all(s.is_space for s in sources)
+    outside = all(s.internet for s in sources)  # else every address (the internet skips private ones)
     targets = ends(net, list(net.network_interfaces) if destinations is None else destinations, "destination",
                    line, outside_peer=outside)  # fmt: skip
     port_range = parse_ports(ports)
@@ -328,12 +344,17 @@ def reachability_matrix(
     import pandas as pd
 
     number = _protocol(protocol)
-    port_range = parse_ports(ports, number)
-    wanted_ports = ports if isinstance(ports, list) else None
+    wanted_ports = list(ports) if isinstance(ports, list | set | frozenset) else None
     if wanted_ports is not None:
-        port_range = (min(wanted_ports), max(wanted_ports))
+        if not wanted_ports:
+            raise InvalidFlowError("ports [] is empty: give ports, a (low, high) range or None for all.")
         for p in wanted_ports:
+            if not isinstance(p, int) or isinstance(p, bool):
+                raise InvalidFlowError(f"ports {ports!r} is invalid: a list of ports holds integers, not {p!r}.")
             parse_ports(p, number)
+        port_range = (min(wanted_ports), max(wanted_ports))
+    else:
+        port_range = parse_ports(ports, number)
     src_specs, dst_specs = list(sources), list(destinations)
     line = line_of([net], [c for spec in (*src_specs, *dst_specs) for c in cidrs_named(spec)])
     src_labels = [group_label(net, s) for s in src_specs]
@@ -342,8 +363,8 @@ def reachability_matrix(
     dst_ends: list[End] = []
     for spec, label in zip(src_specs, src_labels, strict=True):
         src_ends += ends(net, spec, "source", line, group=label)
+    outside = all(e.internet for e in src_ends)  # else every address (the internet skips private ones)
     for spec, label in zip(dst_specs, dst_labels, strict=True):
-        outside = any(e.is_space for e in src_ends)
         dst_ends += ends(net, spec, "destination", line, outside_peer=outside, group=label)
     cells_ports: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
     if src_ends and dst_ends:

@@ -283,7 +283,7 @@ def _paths(net: Network, spec: PathSpec, exclude_through: object) -> list[Path]:
     destination = spec.destination if spec.destination is not None else [*net.network_interfaces, INTERNET]
     line = line_of([net], [*cidrs_named(source), *cidrs_named(destination)])
     src_ends = ends(net, source, "source", line)
-    outside = all(e.is_space for e in src_ends)
+    outside = all(e.internet for e in src_ends)
     dst_ends = ends(net, destination, "destination", line, outside_peer=outside)
     cut, results, _ = run([net], Question(tuple(src_ends), tuple(dst_ends), numbers, port_range), line)
     result = results[0]
