@@ -792,7 +792,8 @@ class Network:
 
         ``destinations`` limits the interfaces (a spec as ``source``; default every interface);
         ``protocols`` limits the protocols (default every one: each protocol a rule names, and the others as
-        ``"other"``); ``ports`` a port or ``(lo, hi)``. ``src_port`` and ``connected`` as in :meth:`open_ports`.
+        ``"other"``); ``ports`` a port or ``(lo, hi)`` (TCP and UDP when ``protocols`` is not given; ICMP types
+        for ``protocols="icmp"``). ``src_port`` and ``connected`` as in :meth:`open_ports`.
 
         Examples
         --------

@@ -206,6 +206,8 @@ def exposure(
 ) -> Exposure:
     """See :meth:`vpcsim.Network.exposure`."""
     numbers = None if protocols is None else tuple(_protocol(p) for p in _listed(protocols))
+    if numbers is None and ports is not None:
+        numbers = (6, 17)  # ports without protocols: TCP and UDP ports (not ICMP types, not portless protocols)
     line = line_of([net], [*cidrs_named(source), *cidrs_named(destinations)])
     sources = ends(net, source, "source", line)
     outside = all(s.internet for s in sources)  # else every address (the internet skips private ones)
