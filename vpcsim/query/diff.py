@@ -22,7 +22,10 @@ import numpy as np
 from vpcsim.addr import IPAddress, protocol_name
 from vpcsim.engine.endpoints import INTERNET, InternetHost
 from vpcsim.engine.evaluate import Evaluation
+from vpcsim.engine.trace import EPHEMERAL_PORTS
 from vpcsim.errors import InvalidEndpointError
+from vpcsim.model.base import Resource
+from vpcsim.model.interface import Instance
 from vpcsim.query.ends import cidrs_named, ends
 from vpcsim.query.exposure import _listed, _protocol, parse_ports
 from vpcsim.query.headerspace import Cells, End, Question, line_of, merge_ranges, ranges_of, run
@@ -96,7 +99,8 @@ def diff(
     dst_ends = _union([_known(n, spec, "destination", line, nets) for n, spec in zip(nets, dest_specs, strict=True)])
     question = Question(tuple(src_ends), tuple(dst_ends), numbers, port_range, sports)
     cut, results, presence = run(nets, question, line)
-    return Diff._build(cut, results, presence, _COMPARE[compare])
+    built = Diff._build(cut, results, presence, _COMPARE[compare])
+    return attrs.evolve(built, nets=(before, after))
 
 
 def _known(net: Network, spec: object, role: str, line: Any, nets: list[Network]) -> list[End]:
@@ -159,6 +163,7 @@ class Diff:
     cells: int
     _cut: Cells
     _cell_row: np.ndarray[Any, Any]
+    _nets: tuple[Network, ...] = ()
 
     @classmethod
     def _build(
@@ -209,11 +214,17 @@ class Diff:
     def lookup(
         self, src: object, dst: object, protocol: object = "tcp", port: int | None = None, src_port: int | None = None
     ) -> dict[str, Any] | None:
-        """The row holding a concrete flow (``src``/``dst`` as :meth:`vpcsim.Network.trace` takes an interface,
-        its id or an address, or :func:`vpcsim.internet`), or ``None`` when its verdict did not change (or the
-        flow is outside the question)."""
+        """The row holding a concrete flow, or ``None`` when its verdict did not change (or the flow is outside the
+        question). ``src``/``dst`` as :meth:`vpcsim.Network.trace` takes them (an instance, interface, id, Name
+        tag, address or :func:`vpcsim.internet` host); an ICMP flow without a type is an echo request and a flow
+        without a source port uses trace's default client port (32768, N4), as trace does."""
         cut = self._cut
         number = _protocol(protocol)
+        src, dst = self._id(src), self._id(dst)
+        if number in (1, 58) and port is None:
+            port = -2  # the echo request of the pair's family, below
+        if src_port is None and number in (6, 17):
+            src_port = EPHEMERAL_PORTS["linux"][0]
         for p, (s, d) in enumerate(cut.pairs):
             address = _matches(cut, s, src) if s.is_space else None
             if s.is_space and address is None:
@@ -228,11 +239,25 @@ class Diff:
                 continue
             version = s.version
             wanted = (1 if version == 4 else 58) if number in (1, 58) else number
-            cell = cut.locate(p, wanted, -1 if port is None else port, -1 if src_port is None else src_port, address)
+            dport = (8 if version == 4 else 128) if port == -2 else -1 if port is None else port
+            cell = cut.locate(p, wanted, dport, -1 if src_port is None else src_port, address)
             if cell >= 0:
                 row = int(self._cell_row[cell])
                 return self.rows[row] if row >= 0 else None
         return None
+
+    def _id(self, ref: object) -> object:
+        """An instance (its primary interface), an interface, an id or a Name tag -> the interface id; addresses
+        and internet hosts as given."""
+        for net in self._nets:
+            found = net._by_name(ref)
+            if isinstance(found, str) and found.strip() in net:
+                found = net.get(found.strip())
+            if isinstance(found, Instance):
+                return found.primary_network_interface.id
+            if isinstance(found, Resource):
+                return found.id
+        return ref
 
     def __repr__(self) -> str:
         return f"<Diff: {len(self.rows)} changed flow ranges ({self.cells} header-space cells compared)>"
@@ -251,8 +276,6 @@ class Diff:
 
 
 def _is_end(end: End, ref: object) -> bool:
-    from vpcsim.model.base import Resource
-
     if isinstance(ref, Resource):
         ref = ref.id
     if isinstance(ref, str) and ref.strip() == end.eni_id:

@@ -298,6 +298,7 @@ class Cells:
     sport_hi: I64
     others: tuple[int, ...]  # the protocols of the "every other protocol" class (its representative first)
     view_ids: list[frozenset[str]]  # the interface ids of each network
+    view_inside: list[B]  # per network, the line atoms inside it (a VPC's, or an address it owns)
 
     def __len__(self) -> int:
         return len(self.pair)
@@ -398,7 +399,7 @@ def cells(nets: Sequence[Network], question: Question, line: Line | None = None)
         arrays = [np.zeros(0, dtype=np.int64) for _ in range(7)]
     view_ids = [frozenset(e.id for e in n.network_interfaces) for n in nets]
     return Cells(question, line, pairs, spaces, *arrays,  # type: ignore[arg-type,misc]
-                 others=others, view_ids=view_ids)  # fmt: skip
+                 others=others, view_ids=view_ids, view_inside=[v.inside for v in views])  # fmt: skip
 
 
 def _protocols(compiled: Sequence[Compiled], wanted: tuple[int, ...] | None) -> tuple[list[int], tuple[int, ...]]:
@@ -786,6 +787,8 @@ def _representatives(cells: Cells, view: int) -> tuple[FlowBatch, B]:
             elif end.address is not None:
                 if end.eni_id is not None and end.eni_id not in cells.view_ids[view] and end is s:
                     present[rows] = False
+                if end is d and s.is_space and not cells.view_inside[view][line.atoms_of([end.address])[0]]:
+                    present[rows] = False  # the address left this network (a released public IP): outside
                 value = int(end.address)
                 hi[rows], lo[rows] = value >> 64, value & ((1 << 64) - 1)
                 version[rows] = end.address.version

@@ -23,7 +23,9 @@ from vpcsim.addr import protocol_name
 from vpcsim.engine.endpoints import INTERNET, InternetHost
 from vpcsim.errors import VpcsimError
 from vpcsim.model.base import Resource
+from vpcsim.model.gateways import EgressOnlyInternetGateway, InternetGateway
 from vpcsim.model.interface import Instance
+from vpcsim.model.vpc import Vpc
 from vpcsim.query.ends import cidrs_named, ends
 from vpcsim.query.exposure import _listed, _protocol, parse_ports
 from vpcsim.query.headerspace import Cells, End, Question, line_of, merge_ranges, ranges_of, run
@@ -41,6 +43,7 @@ _TYPES = {
     "transit-gateway": "tgw-", "transit-gateway-attachment": "tgw-attach-", "vpc-peering-connection": "pcx-",
     "vpn-gateway": "vgw-", "vpn-connection": "vpn-", "vpc-endpoint": "vpce-", "network-interface": "eni-",
     "instance": "i-", "security-group": "sg-", "network-acl": "acl-", "route-table": "rtb-", "subnet": "subnet-",
+    "vpc": "vpc-",
 }  # fmt: skip
 _NAA_TYPES = {
     "AWS::EC2::InternetGateway": "internet-gateway", "AWS::EC2::EgressOnlyInternetGateway":
@@ -50,7 +53,7 @@ _NAA_TYPES = {
     "AWS::EC2::VPNConnection": "vpn-connection", "AWS::EC2::VPCEndpoint": "vpc-endpoint",
     "AWS::EC2::NetworkInterface": "network-interface", "AWS::EC2::Instance": "instance",
     "AWS::EC2::SecurityGroup": "security-group", "AWS::EC2::NetworkAcl": "network-acl",
-    "AWS::EC2::RouteTable": "route-table", "AWS::EC2::Subnet": "subnet",
+    "AWS::EC2::RouteTable": "route-table", "AWS::EC2::Subnet": "subnet", "AWS::EC2::VPC": "vpc",
 }  # fmt: skip
 
 
@@ -131,7 +134,7 @@ def _statement(path: Any, where: str) -> PathSpec:
     destination, dports, dprotocols = _side(path.get("Destination"), f"{where}.Destination", "DestinationAddresses")
     through = [r for t in path.get("ThroughResources") or [] for r in _resources(t, f"{where}.ThroughResources")]
     port_spec = dports or ports
-    protocol = dprotocols or protocols
+    protocol = dprotocols or protocols or ["tcp", "udp"]  # NAA: "If you omit this field, tcp or udp"
     return PathSpec(source, destination, through or None, protocol or None, _naa_ports(port_spec, where))
 
 
@@ -148,7 +151,7 @@ def _side(side: Any, where: str, address_key: str) -> tuple[object, list[str], l
         items += _resources(side, where)
     header = side.get("PacketHeaderStatement") or {}
     addresses = header.get(address_key) or []
-    items += [INTERNET if a in ("0.0.0.0/0", "::/0") else a for a in addresses]
+    items += list(addresses)  # "0.0.0.0/0": every IPv4 address outside the VPCs (internet or on-premises)
     ports = [str(p) for p in header.get("DestinationPorts") or []]
     protocols = [str(p) for p in header.get("Protocols") or []]
     return (items or None), ports, protocols
@@ -272,15 +275,40 @@ def check(net: Network, scope: AccessScope | Mapping[str, Any]) -> Paths:
     return Paths(findings, f"Findings{' of ' + scope.name if scope.name else ''}")
 
 
+def _expand(net: Network, spec: object) -> object:
+    """Resource types as ends: ``"internet-gateway"`` (or an internet gateway) is the internet on its other side;
+    ``"instance"``/``"network-interface"``/``"subnet"``/``"vpc"`` every instance's interfaces."""
+    out: list[object] = []
+    for item in _listed(spec):
+        kind = _NAA_TYPES.get(item, item) if isinstance(item, str) else None
+        found = net._by_name(item)
+        if isinstance(found, str) and found in net:
+            found = net.get(found)
+        if kind in ("internet-gateway", "egress-only-internet-gateway") or isinstance(
+            found, InternetGateway | EgressOnlyInternetGateway
+        ):
+            out.append(INTERNET)
+        elif kind in ("instance", "network-interface", "subnet", "vpc"):
+            out += [e for e in net.network_interfaces if e.instance is not None]
+        elif isinstance(found, Vpc):
+            out += [e for e in net.network_interfaces if e.instance is not None and e.vpc is found]
+        else:
+            out.append(item)
+    return out
+
+
 def _default_sources(net: Network) -> list[object]:
     return [*(e for e in net.network_interfaces if e.instance is not None), INTERNET]
 
 
 def _paths(net: Network, spec: PathSpec, exclude_through: object) -> list[Path]:
     numbers = None if spec.protocol is None else tuple(_protocol(p) for p in _listed(spec.protocol))
+    if numbers is None and spec.ports is not None:
+        numbers = (6, 17)  # ports without protocols: TCP and UDP (as Network Access Analyzer)
     port_range = parse_ports(spec.ports)
-    source = spec.source if spec.source is not None else _default_sources(net)
-    destination = spec.destination if spec.destination is not None else [*net.network_interfaces, INTERNET]
+    source = _expand(net, spec.source) if spec.source is not None else _default_sources(net)
+    destination = (_expand(net, spec.destination) if spec.destination is not None
+                   else [*net.network_interfaces, INTERNET])  # fmt: skip
     line = line_of([net], [*cidrs_named(source), *cidrs_named(destination)])
     src_ends = ends(net, source, "source", line)
     outside = all(e.internet for e in src_ends)
@@ -397,8 +425,10 @@ def _subtract(net: Network, path: Path, exclude: PathSpec) -> Path | None:
     for side, spec in (("source", exclude.source), ("destination", exclude.destination)):
         if spec is not None and not _covers(net, spec, path, side):
             return path
-    if exclude.ports is None or not path.ports:
+    if exclude.ports is None:
         return None
+    if not path.ports:
+        return path  # a port statement does not cover a protocol without ports
     lo, hi = parse_ports(exclude.ports)
     rest = [r for a, b in path.ports for r in ((a, min(b, lo - 1)), (max(a, hi + 1), b)) if r[0] <= r[1]]
     return attrs.evolve(path, ports=merge_ranges(rest)) if rest else None
