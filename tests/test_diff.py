@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
+from seeds import Seeds, build_seeds
 
 import vpcsim
 from vpcsim import INTERNET, AwsError, FlowBatch, InvalidEndpointError, InvalidFlowError, Network, internet
@@ -33,47 +34,6 @@ SLOW = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # 
 
 
 # ------------------------------------------------------------------------------------------------------- networks
-
-
-@attrs.frozen
-class Seeds:
-    """The AWS "two network interfaces" walkthrough (tests/test_walkthrough.py): one public subnet, a t2.micro with
-    eth0 (SG ``my-sg-1``: HTTP from anywhere) and eth1 (SG ``my-sg-2``: no inbound), an Elastic IP on each."""
-
-    net: Network
-    vpc: vpcsim.Vpc
-    subnet: vpcsim.Subnet
-    sg1: vpcsim.SecurityGroup
-    sg2: vpcsim.SecurityGroup
-    instance: vpcsim.Instance
-    eth0: vpcsim.NetworkInterface
-    eth1: vpcsim.NetworkInterface
-    eip0: vpcsim.ElasticIp
-
-
-def build_seeds(*, https: bool = False) -> Seeds:
-    """The seeds network, always from seed 11 (so two builds hold the same ids); ``https`` adds one last rule."""
-    net = Network(seed=11)
-    vpc = net.create_vpc("10.0.0.0/16", name="seeds")
-    igw = net.create_internet_gateway(name="seeds-igw")
-    net.attach_internet_gateway(igw, vpc)
-    subnet = net.create_subnet(vpc, "10.0.1.0/24", az="us-east-1a", name="seeds-public")
-    public_rt = net.create_route_table(vpc, name="seeds-public-rt")
-    net.create_route(public_rt, "0.0.0.0/0", igw)
-    net.associate_route_table(public_rt, subnet)
-    sg1 = net.create_security_group(vpc, "my-sg-1", description="HTTP from anywhere")
-    net.authorize_security_group_ingress(sg1, protocol="tcp", ports=80, cidr="0.0.0.0/0")
-    sg2 = net.create_security_group(vpc, "my-sg-2", description="no inbound")
-    instance = net.run_instance(subnet, instance_type="t2.micro", security_groups=[sg1], private_ip="10.0.1.10")
-    eth0 = instance.primary_network_interface
-    eth1 = net.create_network_interface(subnet, security_groups=[sg2], private_ip="10.0.1.11")
-    net.attach_network_interface(eth1, instance, device_index=1)
-    eip0 = net.allocate_address(name="eip-eth0")
-    net.associate_address(eip0, network_interface=eth0)
-    net.associate_address(net.allocate_address(name="eip-eth1"), network_interface=eth1)
-    if https:
-        net.authorize_security_group_ingress(sg1, protocol="tcp", ports=443, cidr="0.0.0.0/0")
-    return Seeds(net, vpc, subnet, sg1, sg2, instance, eth0, eth1, eip0)
 
 
 @pytest.fixture

@@ -9,50 +9,15 @@ from __future__ import annotations
 
 import ipaddress
 
-import attrs
 import pytest
+from seeds import Seeds, build_seeds
 
-import vpcsim
 from vpcsim.testing import refused_message as refused
-
-
-@attrs.frozen
-class Seeds:
-    net: vpcsim.Network
-    vpc: vpcsim.Vpc
-    igw: vpcsim.InternetGateway
-    subnet: vpcsim.Subnet
-    sg1: vpcsim.SecurityGroup
-    sg2: vpcsim.SecurityGroup
-    instance: vpcsim.Instance
-    eth0: vpcsim.NetworkInterface
-    eth1: vpcsim.NetworkInterface
-    eip0: vpcsim.ElasticIp
-    eip1: vpcsim.ElasticIp
 
 
 @pytest.fixture
 def seeds() -> Seeds:
-    net = vpcsim.Network(seed=11)
-    vpc = net.create_vpc("10.0.0.0/16", name="seeds")
-    igw = net.create_internet_gateway(name="seeds-igw")
-    net.attach_internet_gateway(igw, vpc)
-    subnet = net.create_subnet(vpc, "10.0.1.0/24", az="us-east-1a", name="seeds-public")
-    public_rt = net.create_route_table(vpc, name="seeds-public-rt")
-    net.create_route(public_rt, "0.0.0.0/0", igw)
-    net.associate_route_table(public_rt, subnet)
-    sg1 = net.create_security_group(vpc, "my-sg-1", description="HTTP from anywhere")
-    net.authorize_security_group_ingress(sg1, protocol="tcp", ports=80, cidr="0.0.0.0/0")
-    sg2 = net.create_security_group(vpc, "my-sg-2", description="no inbound")
-    instance = net.run_instance(subnet, instance_type="t2.micro", security_groups=[sg1], private_ip="10.0.1.10")
-    eth0 = instance.primary_network_interface
-    eth1 = net.create_network_interface(subnet, security_groups=[sg2], private_ip="10.0.1.11")
-    net.attach_network_interface(eth1, instance, device_index=1)
-    eip0 = net.allocate_address(name="eip-eth0")
-    net.associate_address(eip0, network_interface=eth0)
-    eip1 = net.allocate_address(name="eip-eth1")
-    net.associate_address(eip1, network_interface=eth1)
-    return Seeds(net, vpc, igw, subnet, sg1, sg2, instance, eth0, eth1, eip0, eip1)
+    return build_seeds()
 
 
 def test_builds_two_enis_in_one_subnet(seeds: Seeds) -> None:
