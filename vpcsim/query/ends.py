@@ -14,7 +14,7 @@ A spec is one of, or a list of:
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -224,7 +224,3 @@ def _eni_ends(eni: NetworkInterface, role: str, outside_peer: bool, group: str) 
     addresses += list(eni.public_ips.values())
     addresses += list(eni.ipv6_addresses)
     return [End(f"{label} ({a})", eni.id, a, version=a.version, group=group) for a in addresses]
-
-
-def each(values: Iterable[Any], fn: Callable[[Any], list[End]]) -> list[End]:
-    return [e for v in values for e in fn(v)]

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vpcsim.addr import IPNetwork, parse_protocol, protocol_name
-from vpcsim.engine.endpoints import INTERNET, InternetHost
+from vpcsim.engine.endpoints import INTERNET
 from vpcsim.errors import InvalidFlowError
 from vpcsim.model.interface import NetworkInterface
 from vpcsim.query.ends import cidrs_named, ends, group_label
@@ -398,6 +398,3 @@ def _ports_text(ranges: list[tuple[int, int]]) -> str:
     return (
         ", ".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in ranges) if ranges[:1] != [(-1, -1)] else "yes"
     )
-
-
-__all__ += ["InternetHost"]

@@ -37,7 +37,7 @@ import numpy.typing as npt
 from vpcsim.addr import IPAddress, IPNetwork
 from vpcsim.engine import compile as C
 from vpcsim.engine.compile import Compiled, RuleSets, compile_network, split_words
-from vpcsim.engine.endpoints import INTERNET, InternetHost
+from vpcsim.engine.endpoints import InternetHost
 from vpcsim.engine.evaluate import Evaluation, evaluate
 from vpcsim.engine.flows import FlowBatch
 from vpcsim.engine.trace import EPHEMERAL_PORTS
@@ -889,4 +889,4 @@ def internet_space(line: Line, nets: Sequence[Network], version: int | None = No
     return out
 
 
-__all__ += ["INTERNET", "Line", "internet_space", "line_of", "run"]
+__all__ += ["Line", "internet_space", "line_of", "run"]
