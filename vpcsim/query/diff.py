@@ -145,13 +145,12 @@ def _verdicts(result: Evaluation | None, present: np.ndarray[Any, Any], n: int) 
 
 
 def _plain(value: Any) -> Any:
+    """numpy booleans and str enums (dispositions) as plain Python values; numbers and None as they are."""
     if isinstance(value, np.bool_):
         return bool(value)
-    if value is not None and not isinstance(value, str | int | float | bool):
-        return str(value)
-    if isinstance(value, str) and type(value) is not str:
-        return str(value)
-    return value
+    if value is None or (isinstance(value, int | float) and not isinstance(value, bool)) or type(value) is bool:
+        return value
+    return str(value)
 
 
 @attrs.frozen(eq=False)

@@ -40,7 +40,7 @@ from vpcsim.engine.compile import Compiled, RuleSets, compile_network, split_wor
 from vpcsim.engine.endpoints import InternetHost
 from vpcsim.engine.evaluate import Evaluation, evaluate
 from vpcsim.engine.flows import FlowBatch
-from vpcsim.engine.trace import EPHEMERAL_PORTS
+from vpcsim.engine.trace import _ICMP_REPLIES, EPHEMERAL_PORTS
 from vpcsim.model.interface import NetworkInterface
 
 if TYPE_CHECKING:
@@ -52,7 +52,8 @@ I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
 B = npt.NDArray[np.bool_]
 
-_ICMP_REQUESTS = {1: (8, 13, 15, 17), 58: (128,)}  # SPEC-free: the types trace answers (trace._ICMP_REPLIES)
+# The ICMP types trace answers with a reply (echo, timestamp, ...): each is a cell of its own.
+_ICMP_REQUESTS = {p: tuple(t for (q, t) in _ICMP_REPLIES if q == p) for p in (1, 58)}
 _SERVICE_PORTS = (53, 80, 123)  # SPEC M1: link-local services
 _NONE = np.full(1, -1, dtype=np.int64)
 _Sets = frozenset[tuple[str, int]]  # rule sets by (compiled attribute, group)
@@ -366,23 +367,21 @@ def cells(nets: Sequence[Network], question: Question, line: Line | None = None)
     # Pairs are cut in batches, all rows of a batch at once: the classes of one space for one set of security
     # groups (a space pair's classes depend on the groups it meets), or every destination of one concrete source.
     batches: dict[tuple[Any, ...], list[int]] = {}
-    pair_groups: list[list[list[int]]] = []
     for p, (s, d) in enumerate(pairs):
         groups = [_groups(v, [s, d]) for v in views]
-        pair_groups.append(groups)
         space_end = s if s.is_space else d if d.is_space else None
         if space_end is not None:
             key = (id(space_end), tuple(tuple(g) for g in groups))
             space = space_cache.get(key)
             if space is None:
-                space = space_cache[key] = _classes(views, line, space_end, groups, base_class)
+                space = space_cache[key] = _classes(views, space_end, groups, base_class)
             spaces[p] = space
             batches.setdefault(("space", *key), []).append(p)
         else:
             batches.setdefault(("ends", id(s)), []).append(p)
     out: list[tuple[I64, ...]] = []
     for members in batches.values():
-        rows = _Rows(views, line, pairs, spaces, members, pair_groups)
+        rows = _Rows(views, line, pairs, spaces, members)
         for protocol in protocols:
             for version in (4, 6):
                 wanted = protocol
@@ -504,7 +503,7 @@ def _carried(view: _NetView, line: Line, ends: Sequence[End]) -> list[I64]:
     return parts
 
 
-def _classes(views: Sequence[_NetView], line: Line, end: End, groups: list[list[int]], base: I64) -> Space:
+def _classes(views: Sequence[_NetView], end: End, groups: list[list[int]], base: I64) -> Space:
     assert end.space is not None
     atoms = np.flatnonzero(end.space).astype(np.int64)
     columns: list[npt.NDArray[Any]] = [base[atoms][:, None]]
@@ -578,7 +577,6 @@ class _Rows:
         pairs: list[tuple[End, End]],
         spaces: dict[int, Space],
         members: list[int],
-        pair_groups: list[list[list[int]]],
     ) -> None:
         pair_l: list[I64] = []
         klass_l: list[I64] = []
