@@ -8,7 +8,10 @@ from vpcsim.engine.endpoints import INTERNET, Endpoint, InternetHost, internet
 from vpcsim.engine.evaluate import Evaluation
 from vpcsim.engine.flows import FlowBatch
 from vpcsim.engine.verdict import EXPLANATIONS, Disposition, Hop, Packet, Trace
-from vpcsim.errors import AwsError, InvalidEndpointError, InvalidFlowError, VpcsimError
+from vpcsim.errors import AwsError, ImportFormatError, InvalidEndpointError, InvalidFlowError, VpcsimError
+from vpcsim.io.aws import load_aws
+from vpcsim.io.export import dump_aws, to_aws
+from vpcsim.io.report import LoadReport, LoadWarning
 from vpcsim.model.addresses import ElasticIp
 from vpcsim.model.gateways import (
     CustomerGateway,
@@ -48,6 +51,12 @@ __all__ = [
     "PathSpec",
     "ScopeError",
     "diff",
+    "dump_aws",
+    "load_aws",
+    "to_aws",
+    "ImportFormatError",
+    "LoadReport",
+    "LoadWarning",
     "EXPLANATIONS",
     "INTERNET",
     "AwsError",

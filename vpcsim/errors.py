@@ -6,7 +6,7 @@ A dropped packet is data (a disposition), never an exception. An invalid operati
 
 from __future__ import annotations
 
-__all__ = ["AwsError", "InvalidEndpointError", "InvalidFlowError", "VpcsimError"]
+__all__ = ["AwsError", "ImportFormatError", "InvalidEndpointError", "InvalidFlowError", "VpcsimError"]
 
 
 class VpcsimError(Exception):
@@ -52,3 +52,34 @@ class InvalidEndpointError(VpcsimError, ValueError):
 
 class InvalidFlowError(VpcsimError, ValueError):
     """A flow that cannot exist: an unknown protocol, a port out of range, ports on a protocol without them."""
+
+
+class ImportFormatError(VpcsimError, ValueError):
+    """An export that cannot be loaded: broken JSON, or a value of the wrong shape, named by file and JSON path.
+
+    Parameters
+    ----------
+    file : str
+        The file (or ``"<mapping>"`` for data given in memory) the value came from.
+    path : str
+        The JSON path of the offending value, e.g. ``"$.Subnets[3].CidrBlock"``.
+    message : str
+        What was wrong with it.
+
+    Examples
+    --------
+    >>> err = ImportFormatError("Subnets.json", "$.Subnets[0].CidrBlock", "'10.0.0/24' is not a CIDR block")
+    >>> str(err)
+    "Subnets.json: $.Subnets[0].CidrBlock: '10.0.0/24' is not a CIDR block"
+    >>> isinstance(err, ValueError)
+    True
+    """
+
+    def __init__(self, file: str, path: str, message: str) -> None:
+        super().__init__(f"{file}: {path}: {message}")
+        self.file = file
+        self.path = path
+        self.message = message
+
+    def __reduce__(self) -> tuple[type[ImportFormatError], tuple[str, str, str]]:
+        return (type(self), (self.file, self.path, self.message))

@@ -26,6 +26,7 @@ from vpcsim.addr import (
 )
 from vpcsim.engine.endpoints import INTERNET
 from vpcsim.errors import AwsError
+from vpcsim.io.report import LoadReport
 from vpcsim.model.addresses import ElasticIp
 from vpcsim.model.base import IdFactory, Resource
 from vpcsim.model.gateways import (
@@ -342,6 +343,8 @@ class Network:
         self._version = 0
         self._graph: nx.MultiDiGraph | None = None
         self._compiled: Compiled | None = None  # the engine's tables, rebuilt after a change (engine.compile)
+        # What an import (vpcsim.load_aws, from_boto3, load_terraform) could not take as it was; empty otherwise.
+        self.load_report = LoadReport()
         self.add_region(region, availability_zones)
 
     # ------------------------------------------------------------------ plumbing
@@ -628,6 +631,15 @@ class Network:
             "quotas": _plain(self.quotas),
         }
         return {"network": network} | {rid: _plain_fields(resource) for rid, resource in self._index.items()}
+
+    def to_aws(self, region: str | None = None) -> dict[str, list[dict[str, Any]]]:
+        """The network as describe-* JSON (one merged document; ``region`` keeps one region's VPCs).
+
+        :func:`vpcsim.load_aws` loads it back; :func:`vpcsim.dump_aws` writes it as files.
+        """
+        from vpcsim.io.export import to_aws
+
+        return to_aws(self, region)
 
     # ------------------------------------------------------------------ questions
 

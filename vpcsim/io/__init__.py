@@ -1,0 +1,1 @@
+"""Networks in and out: AWS describe-* JSON (files, folders, Batfish snapshots), live boto3, Terraform state."""

@@ -1,0 +1,1650 @@
+"""Load AWS describe-* JSON (one file, a folder, Batfish's ``aws_configs`` layout, or mappings) into a Network.
+
+The builder reads the AWS CLI / boto3 response shapes and builds the model directly, keeping AWS's ids and addresses.
+Everything it cannot take as it is goes into ``net.load_report`` with its file and JSON path; a value of the wrong
+shape raises :class:`vpcsim.ImportFormatError`. Loading parses JSON only (``json.load``): no code runs, and CIDRs stay
+networks (``ipaddress``), never lists of addresses.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import attrs
+
+from vpcsim.addr import IPAddress, IPNetwork, parse_address, parse_network, parse_port_range, parse_protocol
+from vpcsim.errors import AwsError, ImportFormatError
+from vpcsim.io.export import MASQUERADE_TAG
+from vpcsim.io.report import LoadReport
+from vpcsim.model.addresses import ElasticIp
+from vpcsim.model.base import Resource
+from vpcsim.model.gateways import (
+    CustomerGateway,
+    EgressOnlyInternetGateway,
+    InternetGateway,
+    NatGateway,
+    VpcEndpoint,
+    VpnConnection,
+    VpnGateway,
+)
+from vpcsim.model.interface import ConnectionTracking, Instance, MetadataOptions, NetworkInterface
+from vpcsim.model.nacl import DEFAULT_DENY_RULE_IPV4, DEFAULT_DENY_RULE_IPV6, NetworkAcl, NetworkAclEntry
+from vpcsim.model.peering import VpcPeeringConnection
+from vpcsim.model.prefix_list import ManagedPrefixList
+from vpcsim.model.route_table import TARGET_KINDS, Route, RouteTable, RouteTableAssociation
+from vpcsim.model.security_group import SecurityGroup, SecurityGroupRule
+from vpcsim.model.subnet import Subnet
+from vpcsim.model.transit_gateway import (
+    TransitGateway,
+    TransitGatewayAttachment,
+    TransitGatewayRoute,
+    TransitGatewayRouteTable,
+)
+from vpcsim.model.vpc import Vpc
+from vpcsim.network import Network
+
+__all__ = ["Document", "load_aws", "load_documents", "read_source"]
+
+R = TypeVar("R", bound=Resource)
+
+_REGION = re.compile(r"^([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d+)")
+_ACCOUNT = re.compile(r"^\d{12}$")
+_MISSING: Any = object()
+
+# Top-level keys: the resource kinds the builder reads, in the order it builds them.
+_KINDS = (
+    "AvailabilityZones",
+    "PrefixLists",
+    "ManagedPrefixLists",
+    "Vpcs",
+    "Subnets",
+    "InternetGateways",
+    "EgressOnlyInternetGateways",
+    "VpnGateways",
+    "CustomerGateways",
+    "VpnConnections",
+    "TransitGateways",
+    "TransitGatewayRouteTables",
+    "TransitGatewayAttachments",
+    "TransitGatewayVpcAttachments",
+    "TransitGatewayPropagations",
+    "TransitGatewayStaticRoutes",
+    "SecurityGroupRules",
+    "SecurityGroups",
+    "NetworkInterfaces",
+    "Reservations",
+    "Addresses",
+    "NatGateways",
+    "VpcPeeringConnections",
+    "RouteTables",
+    "NetworkAcls",
+    "VpcEndpoints",
+    "LoadBalancers",
+    "TargetGroups",
+    "Listeners",
+    "TargetHealthDescriptions",
+)
+# Top-level keys of AWS services vpcsim does not model: each item is reported, nothing else is read.
+_UNSUPPORTED = {
+    "DBInstances": ("DBInstanceIdentifier", "RDS instance: reachable through its ENIs (NetworkInterfaces) only"),
+    "DomainStatusList": ("DomainId", "Elasticsearch/OpenSearch domain: reachable through its ENIs only"),
+    "LoadBalancerDescriptions": ("LoadBalancerName", "Classic Load Balancer: not modelled (only its ENIs load)"),
+    "ServiceDetails": ("ServiceName", "VPC endpoint service catalogue: not network state"),  # one line per file
+    "ServiceNames": (None, "VPC endpoint service names: not network state"),
+    "ClassicLinkInstances": ("InstanceId", "EC2-Classic link: not modelled"),
+    "CarrierGateways": ("CarrierGatewayId", "carrier gateway (Wavelength): not modelled"),
+    "LocalGateways": ("LocalGatewayId", "local gateway (Outposts): not modelled"),
+    "TransitGatewayPeeringAttachments": ("TransitGatewayAttachmentId", "transit gateway peering: not modelled"),
+    "NetworkFirewalls": ("FirewallName", "AWS Network Firewall: not modelled"),
+    "Entries": (None, "prefix list entries without a prefix list id: put them in ManagedPrefixLists[].Entries"),
+}
+_IGNORED_TOP = {"ResponseMetadata", "NextToken"}
+
+
+def _names(words: str) -> set[str]:
+    return set(words.split())
+
+
+# Keys of each item: read, or known and irrelevant to reachability (ARNs, times, owners, DNS names, ...).
+_COMMON = {"Tags", "TagSet", "OwnerId", "CreationTime", "CreateTime"}
+_KEYS: dict[str, set[str]] = {
+    "AvailabilityZones": _names(
+        "GroupLongName GroupName Messages NetworkBorderGroup OptInStatus ParentZoneId ParentZoneName "
+        "RegionName State ZoneId ZoneName ZoneType "
+    ),
+    "PrefixLists": _names("Cidrs PrefixListId PrefixListName"),
+    "ManagedPrefixLists": _names(
+        "AddressFamily Entries MaxEntries PrefixListArn PrefixListId PrefixListName State StateMessage Version "
+    ),
+    "Vpcs": _names(
+        "BlockPublicAccessStates CidrBlock CidrBlockAssociationSet DhcpOptionsId EnableDnsHostnames "
+        "EnableDnsSupport EncryptionControl InstanceTenancy Ipv6CidrBlockAssociationSet IsDefault State VpcId "
+    ),
+    "Subnets": _names(
+        "AssignIpv6AddressOnCreation AvailabilityZone AvailabilityZoneId AvailableIpAddressCount "
+        "BlockPublicAccessStates CidrBlock DefaultForAz EnableDns64 EnableLniAtDeviceIndex "
+        "Ipv6CidrBlockAssociationSet Ipv6Native MapCustomerOwnedIpOnLaunch MapPublicIpOnLaunch "
+        "PrivateDnsNameOptionsOnLaunch State SubnetArn SubnetId Type VpcId "
+    ),
+    "InternetGateways": _names("Attachments InternetGatewayId"),
+    "EgressOnlyInternetGateways": _names("Attachments EgressOnlyInternetGatewayId"),
+    "VpnGateways": _names("AmazonSideAsn AvailabilityZone State Type VpcAttachments VpnGatewayId"),
+    "CustomerGateways": _names(
+        "BgpAsn BgpAsnExtended CertificateArn CustomerGatewayId DeviceName IpAddress State Type"
+    ),
+    "VpnConnections": _names(
+        "Category CoreNetworkArn CoreNetworkAttachmentArn CustomerGatewayConfiguration CustomerGatewayId "
+        "GatewayAssociationState Options PreSharedKeyArn Routes State TransitGatewayId Type VgwTelemetry "
+        "VpnConnectionId VpnGatewayId "
+    ),
+    "TransitGateways": _names("Description Options State TransitGatewayArn TransitGatewayId"),
+    "TransitGatewayRouteTables": _names(
+        "DefaultAssociationRouteTable DefaultPropagationRouteTable State TransitGatewayId TransitGatewayRouteTableId "
+    ),
+    "TransitGatewayAttachments": _names(
+        "Association ResourceId ResourceOwnerId ResourceType State TransitGatewayAttachmentId "
+        "TransitGatewayId TransitGatewayOwnerId "
+    ),
+    "TransitGatewayVpcAttachments": _names(
+        "Options State SubnetIds TransitGatewayAttachmentId TransitGatewayId VpcId VpcOwnerId"
+    ),
+    "TransitGatewayPropagations": _names("TransitGatewayRouteTableId TransitGatewayRouteTablePropagations"),
+    "TransitGatewayStaticRoutes": _names("AdditionalRoutesAvailable Routes TransitGatewayRouteTableId"),
+    "SecurityGroupRules": _names(
+        "CidrIpv4 CidrIpv6 Description FromPort GroupId GroupOwnerId IpProtocol IsEgress PrefixListId "
+        "ReferencedGroupInfo SecurityGroupRuleArn SecurityGroupRuleId ToPort "
+    ),
+    "SecurityGroups": _names(
+        "Description GroupId GroupName IpPermissions IpPermissionsEgress SecurityGroupArn VpcId"
+    ),
+    "NetworkInterfaces": _names(
+        "AssociatedSubnets Association Attachment AvailabilityZone AvailabilityZoneId "
+        "ConnectionTrackingConfiguration DenyAllIgwTraffic Description Groups InterfaceType Ipv4Prefixes "
+        "Ipv6Address Ipv6Addresses Ipv6Native Ipv6Prefixes MacAddress NetworkInterfaceId Operator OutpostArn "
+        "PrivateDnsName PrivateIpAddress PrivateIpAddresses PublicDnsName PublicIpDnsNameOptions RequesterId "
+        "RequesterManaged SourceDestCheck Status SubnetId VpcId "
+    ),
+    "Instances": _names(
+        "AmiLaunchIndex Architecture BlockDeviceMappings BootMode CapacityReservationId "
+        "CapacityReservationSpecification ClientToken CpuOptions CurrentInstanceBootMode EbsOptimized "
+        "ElasticGpuAssociations ElasticInferenceAcceleratorAssociations EnaSupport EnclaveOptions "
+        "HibernationOptions Hypervisor IamInstanceProfile ImageId InstanceId InstanceLifecycle InstanceType "
+        "Ipv6Address KernelId KeyName LaunchTime Licenses MaintenanceOptions MetadataOptions Monitoring "
+        "NetworkInterfaces NetworkPerformanceOptions Operator OutpostArn Placement Platform PlatformDetails "
+        "PrivateDnsName PrivateDnsNameOptions PrivateIpAddress ProductCodes PublicDnsName PublicIpAddress "
+        "RamdiskId RootDeviceName RootDeviceType SecurityGroups SourceDestCheck SpotInstanceRequestId "
+        "SriovNetSupport State StateReason StateTransitionReason SubnetId TpmSupport UsageOperation "
+        "UsageOperationUpdateTime VirtualizationType VpcId "
+    ),
+    "Reservations": _names("Groups Instances RequesterId ReservationId"),
+    "Addresses": _names(
+        "AllocationId AssociationId CarrierIp CustomerOwnedIp CustomerOwnedIpv4Pool Domain InstanceId "
+        "NetworkBorderGroup NetworkInterfaceId NetworkInterfaceOwnerId PrivateIpAddress PublicIp "
+        "PublicIpv4Pool ServiceManaged SubnetId "
+    ),
+    "NatGateways": _names(
+        "AvailabilityMode ConnectivityType DeleteTime FailureCode FailureMessage NatGatewayAddresses "
+        "NatGatewayId ProvisionedBandwidth State SubnetId VpcId "
+    ),
+    "VpcPeeringConnections": _names("AccepterVpcInfo ExpirationTime RequesterVpcInfo Status VpcPeeringConnectionId"),
+    "RouteTables": _names("Associations PropagatingVgws RouteTableId Routes VpcId"),
+    "NetworkAcls": _names("Associations Entries IsDefault NetworkAclId VpcId"),
+    "VpcEndpoints": _names(
+        "CreationTimestamp DnsEntries DnsOptions Groups IpAddressType LastError NetworkInterfaceIds "
+        "PolicyDocument PrivateDnsEnabled RequesterManaged RouteTableIds ServiceName ServiceRegion State "
+        "SubnetIds VpcEndpointId VpcEndpointType VpcId "
+    ),
+    "LoadBalancers": set(),
+    "TargetGroups": set(),
+    "Listeners": set(),
+    "TargetHealthDescriptions": set(),
+}
+_ROUTE_KEYS = _names(
+    "CarrierGatewayId CoreNetworkArn DestinationCidrBlock DestinationIpv6CidrBlock "
+    "DestinationPrefixListId EgressOnlyInternetGatewayId GatewayId InstanceId InstanceOwnerId "
+    "LocalGatewayId NatGatewayId NetworkInterfaceId Origin State TransitGatewayId VpcPeeringConnectionId "
+)
+# Route target keys vpcsim models (R6), and those it does not.
+_TARGET_KEYS = (
+    "GatewayId",
+    "NatGatewayId",
+    "NetworkInterfaceId",
+    "InstanceId",
+    "VpcPeeringConnectionId",
+    "TransitGatewayId",
+    "EgressOnlyInternetGatewayId",
+)
+_UNSUPPORTED_TARGETS = ("LocalGatewayId", "CarrierGatewayId", "CoreNetworkArn")
+_ENTRY_KEYS = _names("CidrBlock Egress IcmpTypeCode Ipv6CidrBlock PortRange Protocol RuleAction RuleNumber")
+_PERMISSION_KEYS = _names("FromPort IpProtocol IpRanges Ipv6Ranges PrefixListIds ToPort UserIdGroupPairs")
+_INACTIVE = {"deleted", "deleting", "failed", "rejected", "expired", "terminated", "shutting-down", "detached"}
+
+
+# ---------------------------------------------------------------------------------------------------- input
+
+
+@attrs.frozen
+class Document:
+    """One describe-* JSON object (``{"Vpcs": [...]}`` or several keys merged) and where it came from.
+
+    ``region`` and ``account`` come from the Batfish layout's folders when known; otherwise the builder derives the
+    region from availability zone names.
+    """
+
+    data: Mapping[str, Any]
+    file: str = "<mapping>"
+    region: str | None = None
+    account: str | None = None
+
+
+def read_source(source: object, *, region: str | None = None) -> list[Document]:
+    """The documents of a path (a JSON file, a folder of them, a Batfish snapshot) or of mappings.
+
+    Files in a folder are routed by their top-level keys, not their names. In Batfish's layout
+    (``aws_configs/[accounts/<account>/]<region>/*.json``) folder names give each document's region and account.
+
+    Raises
+    ------
+    ImportFormatError
+        A file that is not JSON, or whose top level is not an object; a path that does not exist.
+    """
+    if isinstance(source, Mapping):
+        return [Document(source, "<mapping>", region)]
+    if isinstance(source, Sequence) and not isinstance(source, str | bytes):
+        docs = []
+        for i, item in enumerate(source):
+            if not isinstance(item, Mapping):
+                raise ImportFormatError(
+                    "<mapping>", f"$[{i}]", f"expected a describe-* JSON object, got {item!r:.80}"
+                )
+            docs.append(Document(item, f"<mapping>[{i}]", region))
+        return docs
+    if not isinstance(source, str | os.PathLike):
+        raise ImportFormatError(repr(source)[:80], "$", "expected a path, a mapping or a list of mappings")
+    path = Path(source)
+    if path.is_file():
+        return [_read_file(path, path.name, region, None)]
+    if not path.is_dir():
+        raise ImportFormatError(str(path), "$", "no such file or folder")
+    root = path / "aws_configs" if (path / "aws_configs").is_dir() else path
+    docs = []
+    for file in sorted(root.rglob("*.json")):
+        parts = file.relative_to(root).parts[:-1]
+        file_region, account = region, None
+        for i, part in enumerate(parts):
+            if _REGION.fullmatch(part):
+                file_region = part
+            elif i > 0 and parts[i - 1] == "accounts":
+                account = part
+        docs.append(_read_file(file, str(file.relative_to(path.parent)), file_region, account))
+    if not docs:
+        raise ImportFormatError(str(path), "$", "no .json files in this folder")
+    return docs
+
+
+def _read_file(path: Path, name: str, region: str | None, account: str | None) -> Document:
+    try:
+        with path.open("rb") as handle:
+            data = json.load(handle)
+    except json.JSONDecodeError as err:
+        raise ImportFormatError(name, "$", f"not JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
+    except UnicodeDecodeError as err:
+        raise ImportFormatError(name, "$", f"not JSON text: {err.reason}") from None
+    if not isinstance(data, dict):
+        raise ImportFormatError(name, "$", f"expected a JSON object with describe-* keys, got {type(data).__name__}")
+    return Document(data, name, region, account)
+
+
+def load_aws(source: object, *, region: str | None = None) -> Network:
+    """Load describe-* JSON into a :class:`~vpcsim.Network`, keeping AWS's ids and addresses.
+
+    Parameters
+    ----------
+    source : path or mapping or list of mappings
+        One merged JSON file, a folder of files (routed by top-level key: ``Vpcs``, ``Subnets``, ``RouteTables``,
+        ...), Batfish's ``aws_configs/[accounts/<acct>/]<region>/`` snapshot layout, or the parsed JSON.
+    region : str, optional
+        The region of documents whose region neither their folder nor an availability zone tells.
+
+    Returns
+    -------
+    Network
+        With ``net.load_report``: what the input held that vpcsim did not take as it was, with file and JSON path.
+
+    Raises
+    ------
+    ImportFormatError
+        Broken JSON or a value of the wrong shape, naming the file and JSON path.
+
+    Examples
+    --------
+    >>> net = load_aws({
+    ...     "Vpcs": [{"VpcId": "vpc-1", "CidrBlock": "10.0.0.0/16"}],
+    ...     "Subnets": [{"SubnetId": "subnet-1", "VpcId": "vpc-1", "CidrBlock": "10.0.1.0/24",
+    ...                  "AvailabilityZone": "eu-west-1a"}],
+    ... })
+    >>> net.get("subnet-1")
+    <Subnet subnet-1 10.0.1.0/24 eu-west-1a>
+    >>> [str(r) for r in net.get("vpc-1").main_route_table.routes]
+    ['10.0.0.0/16 -> local (active)']
+    >>> print(net.load_report.kinds())
+    {'dangling-reference': 4}
+    """
+    return load_documents(read_source(source, region=region))
+
+
+def load_documents(documents: Iterable[Document], *, report: LoadReport | None = None) -> Network:
+    """Build a network from describe-* documents (the core of :func:`load_aws`, ``from_boto3`` and Terraform)."""
+    builder = _Builder(list(documents), report if report is not None else LoadReport())
+    return builder.build()
+
+
+# ---------------------------------------------------------------------------------------------------- items
+
+
+@attrs.define(slots=True)
+class _Item:
+    """A JSON object with its location, and typed reads that name the file and JSON path when a value is wrong."""
+
+    data: Mapping[str, Any]
+    file: str
+    path: str
+    region: str | None = None
+    account: str | None = None
+
+    def error(self, key: str | None, message: str) -> ImportFormatError:
+        return ImportFormatError(self.file, self.path if key is None else f"{self.path}.{key}", message)
+
+    def at(self, key: str) -> str:
+        return f"{self.path}.{key}"
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any = _MISSING) -> Any:
+        value = self.data.get(key, _MISSING)
+        if value is _MISSING or value is None:
+            if default is _MISSING:
+                raise self.error(key, "missing")
+            return default
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            raise self.error(key, f"expected {_json_name(names)}, got {value!r:.80}")
+        return value
+
+    def text(self, key: str, default: Any = _MISSING) -> Any:
+        return self.get(key, str, default)
+
+    def flag(self, key: str, default: bool = False) -> bool:
+        value = self.data.get(key)
+        if isinstance(value, Mapping) and set(value) <= {"Value"}:  # describe-*-attribute: {"Value": true}
+            value = value.get("Value")
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            raise self.error(key, f"expected true or false, got {value!r:.80}")
+        return value
+
+    def number(self, key: str, default: Any = _MISSING) -> Any:
+        value = self.data.get(key)
+        if isinstance(value, str) and re.fullmatch(r"-?\d+", value):  # AWS gives some numbers as strings (BgpAsn)
+            return int(value)
+        return self.get(key, int, default)
+
+    def child(self, key: str, default: Any = _MISSING) -> _Item | None:
+        value = self.get(key, Mapping, default)
+        return None if value is None else _Item(value, self.file, self.at(key), self.region, self.account)
+
+    def children(self, key: str) -> list[_Item]:
+        values = self.get(key, list, [])
+        items = []
+        for i, value in enumerate(values):
+            if not isinstance(value, Mapping):
+                raise ImportFormatError(self.file, f"{self.at(key)}[{i}]", f"expected an object, got {value!r:.80}")
+            items.append(_Item(value, self.file, f"{self.at(key)}[{i}]", self.region, self.account))
+        return items
+
+    def strings(self, key: str) -> list[str]:
+        values = self.get(key, list, [])
+        for i, value in enumerate(values):
+            if not isinstance(value, str):
+                raise ImportFormatError(self.file, f"{self.at(key)}[{i}]", f"expected a string, got {value!r:.80}")
+        return list(values)
+
+    def network(self, key: str, version: int | None = None) -> IPNetwork:
+        value = self.text(key)
+        try:
+            return parse_network(value, key, version)  # type: ignore[arg-type]
+        except AwsError:
+            family = {4: "an IPv4 ", 6: "an IPv6 "}.get(version or 0, "a ")
+            raise self.error(key, f"{value!r} is not {family}CIDR block") from None
+
+    def address(self, key: str, version: int | None = None) -> IPAddress:
+        value = self.text(key)
+        try:
+            return parse_address(value, key, version)  # type: ignore[arg-type]
+        except AwsError:
+            raise self.error(key, f"{value!r} is not an IPv{version or ''} address".replace("IPv ", "IP ")) from None
+
+    def tags(self) -> dict[str, str]:
+        tags: dict[str, str] = {}
+        for key in ("Tags", "TagSet"):
+            for tag in self.children(key):
+                tags[tag.text("Key")] = tag.text("Value", "")
+        return tags
+
+
+def _json_name(python: str) -> str:
+    names = {"str": "a string", "int": "an integer", "bool": "true or false", "list": "a list"}
+    return " or ".join(names.get(n, "an object") for n in python.split(" or "))
+
+
+def _region_of_zone(zone: str) -> str | None:
+    match = _REGION.match(zone)
+    return match.group(1) if match else None
+
+
+# ---------------------------------------------------------------------------------------------------- builder
+
+
+class _Builder:
+    """One import: collects the items of every document by kind, then builds resources kind by kind."""
+
+    def __init__(self, documents: list[Document], report: LoadReport) -> None:
+        self.report = report
+        self.items: dict[str, list[_Item]] = {kind: [] for kind in _KINDS}
+        self.instances: list[_Item] = []
+        self.net: Network | None = None
+        self.public_ips_by_allocation: dict[str, ElasticIp] = {}
+        self.eni_items: dict[str, _Item] = {}
+        self.bgp_routes: dict[str, list[IPNetwork]] = {}
+        self.exported_states: dict[tuple[str, str], tuple[str, str]] = {}
+        self.tgw_enis: dict[str, TransitGatewayAttachment] = {}
+        for doc in documents:
+            report.sources.append(doc.file)
+            self._sort(doc)
+
+    def warn(self, item: _Item, kind: str, message: str, resource: str | None = None, key: str | None = None) -> None:
+        self.report.add(item.file, item.path if key is None else item.at(key), kind, message, resource)
+
+    # ------------------------------------------------------------ routing by top-level key
+
+    def _sort(self, doc: Document) -> None:
+        for key, value in doc.data.items():
+            path = f"$.{key}"
+            if key in _IGNORED_TOP:
+                continue
+            if key not in self.items and key not in _UNSUPPORTED:
+                self.report.add(doc.file, path, "unknown-key", f"{key!r} is not a describe-* key vpcsim reads")
+                continue
+            if not isinstance(value, list):
+                raise ImportFormatError(doc.file, path, f"expected a list, got {type(value).__name__}")
+            if key in _UNSUPPORTED:
+                id_key, what = _UNSUPPORTED[key]
+                if id_key is None or key == "ServiceDetails":  # a catalogue, not resources: one line says it
+                    if value:
+                        self.report.add(doc.file, path, "unsupported-resource", f"{what} ({len(value)} items)")
+                    continue
+                for i, entry in enumerate(value):
+                    rid = entry.get(id_key) if id_key and isinstance(entry, Mapping) else None
+                    self.report.add(doc.file, f"{path}[{i}]", "unsupported-resource", what, rid)
+                continue
+            for i, entry in enumerate(value):
+                if not isinstance(entry, Mapping):
+                    raise ImportFormatError(doc.file, f"{path}[{i}]", f"expected an object, got {entry!r:.80}")
+                item = _Item(entry, doc.file, f"{path}[{i}]", doc.region, doc.account)
+                self._check_keys(item, key)
+                if key == "Reservations":
+                    for instance in item.children("Instances"):
+                        self._check_keys(instance, "Instances")
+                        self.instances.append(instance)
+                self.items[key].append(item)
+
+    def _check_keys(self, item: _Item, kind: str) -> None:
+        known = _KEYS[kind]
+        if not known:  # load balancing shapes are kept for their own reports
+            return
+        for key in item.data:
+            if key not in known and key not in _COMMON:
+                self.warn(item, "unknown-key", f"{key!r} is not a {kind} key vpcsim reads", key=key)
+
+    def _check_nested(self, item: _Item, known: set[str], what: str) -> None:
+        for key in item.data:
+            if key not in known:
+                self.warn(item, "unknown-key", f"{key!r} is not a {what} key vpcsim reads", key=key)
+
+    def _unique(self, kind: str, id_key: str) -> Iterator[tuple[str, _Item]]:
+        """Items of a kind by id; a repeat (the same resource in two files) is skipped, reported if it differs."""
+        seen: dict[str, _Item] = {}
+        for item in self.items[kind]:
+            rid = item.text(id_key)
+            first = seen.get(rid)
+            if first is None:
+                seen[rid] = item
+                yield rid, item
+            elif first.data != item.data:
+                self.warn(
+                    item, "duplicate", f"{rid} also appears at {first.file}: {first.path}; the first was kept", rid
+                )
+
+    # ------------------------------------------------------------ the build
+
+    def build(self) -> Network:
+        regions = self._regions()
+        first = next(iter(regions), "us-east-1")
+        net = Network(region=first, availability_zones=regions.get(first) or None)
+        for region, zones in regions.items():
+            if region != first:
+                net.add_region(region, zones or None)
+        self.net = net
+        self._prefix_lists()
+        self._vpcs()
+        self._subnets()
+        self._gateways()
+        self._transit_gateways()
+        self._security_groups()
+        self._network_interfaces()
+        self._instances()
+        self._link_tgw_interfaces()
+        self._addresses()
+        self._nat_gateways()
+        self._peerings()
+        self._route_tables()
+        self._network_acls()
+        self._vpc_endpoints()
+        self._load_balancing()
+        self._derive()
+        net.load_report = self.report
+        net._changed()
+        return net
+
+    def _regions(self) -> dict[str, list[str]]:
+        """Region -> its availability zones, from AvailabilityZones items, subnets and document folders."""
+        regions: dict[str, list[str]] = {}
+
+        def add(region: str | None, zone: str | None = None) -> None:
+            if region is None:
+                return
+            zones = regions.setdefault(region, [])
+            if zone is not None and zone not in zones:
+                zones.append(zone)
+
+        for kind in _KINDS:
+            for item in self.items[kind]:
+                add(item.region)
+        for item in self.items["AvailabilityZones"]:
+            zone = item.text("ZoneName")
+            add(item.text("RegionName", None) or _region_of_zone(zone), zone)
+        for item in [*self.items["Subnets"], *self.items["NetworkInterfaces"]]:
+            zone = item.text("AvailabilityZone", None)
+            if zone is not None:
+                add(item.region or _region_of_zone(zone), zone)
+        for zones in regions.values():
+            zones.sort()
+        return regions
+
+    def _claim(self, resource: R) -> R:
+        assert self.net is not None
+        self.net._ids.claim(resource.id)
+        return self.net._add(resource)
+
+    def _find(self, rid: str, kind: type[R]) -> R | None:
+        assert self.net is not None
+        found = self.net._store[kind].get(rid)
+        return found  # type: ignore[return-value]
+
+    # ------------------------------------------------------------ prefix lists
+
+    def _prefix_lists(self) -> None:
+        for rid, item in self._unique("PrefixLists", "PrefixListId"):
+            cidrs = {self._cidr(item, f"Cidrs[{i}]", c): "" for i, c in enumerate(item.strings("Cidrs"))}
+            family = "IPv6" if any(c.version == 6 for c in cidrs) else "IPv4"
+            self._claim(
+                ManagedPrefixList(
+                    id=rid,
+                    prefix_list_name=item.text("PrefixListName", rid),
+                    address_family=family,
+                    max_entries=max(len(cidrs), 1),
+                    entries=cidrs,
+                    owner_id="AWS",
+                    rule_weight=1,
+                )
+            )
+        for rid, item in self._unique("ManagedPrefixLists", "PrefixListId"):
+            existing = self._find(rid, ManagedPrefixList)
+            entries: dict[IPNetwork, str] = {}
+            for entry in item.children("Entries"):
+                entries[entry.network("Cidr")] = entry.text("Description", "")
+            if existing is not None:  # an AWS-managed list from describe-prefix-lists: describe-managed adds detail
+                existing.max_entries = item.number("MaxEntries", existing.max_entries)
+                existing.entries = entries or existing.entries
+                continue
+            if "Entries" not in item.data:
+                self.warn(item, "partial", f"{rid} has no Entries: it matches nothing", rid)
+            owner = item.text("OwnerId", "self")
+            self._claim(
+                ManagedPrefixList(
+                    tags=item.tags(),
+                    id=rid,
+                    prefix_list_name=item.text("PrefixListName", rid),
+                    address_family=item.text("AddressFamily", "IPv4"),
+                    max_entries=item.number("MaxEntries", max(len(entries), 1)),
+                    entries=entries,
+                    owner_id="AWS" if owner == "AWS" else "self",
+                    version=item.number("Version", 1),
+                )
+            )
+
+    def _cidr(self, item: _Item, key: str, value: object) -> IPNetwork:
+        try:
+            return parse_network(value, key)
+        except AwsError:
+            raise item.error(key, f"{value!r} is not a CIDR block") from None
+
+    # ------------------------------------------------------------ VPCs and subnets
+
+    def _vpcs(self) -> None:
+        assert self.net is not None
+        for rid, item in self._unique("Vpcs", "VpcId"):
+            primary = item.network("CidrBlock", 4)
+            blocks = [primary]
+            for assoc in item.children("CidrBlockAssociationSet"):
+                if _state(assoc, "CidrBlockState") in ("associated", None):
+                    block = assoc.network("CidrBlock", 4)
+                    if block not in blocks:
+                        blocks.append(block)
+            ipv6 = [
+                assoc.network("Ipv6CidrBlock", 6)
+                for assoc in item.children("Ipv6CidrBlockAssociationSet")
+                if _state(assoc, "Ipv6CidrBlockState") in ("associated", None)
+            ]
+            if len(ipv6) > 1:
+                self.warn(item, "partial", f"{rid} has {len(ipv6)} IPv6 blocks: only {ipv6[0]} is modelled", rid)
+            region = item.region or self._vpc_region(rid)
+            if region not in self.net.availability_zones:
+                self.net.add_region(region)
+            self._claim(
+                Vpc(
+                    id=rid,
+                    tags=item.tags(),
+                    region=region,
+                    cidr_blocks=blocks,  # type: ignore[arg-type]
+                    ipv6_cidr_block=ipv6[0] if ipv6 else None,  # type: ignore[arg-type]
+                    enable_dns_support=item.flag("EnableDnsSupport", True),
+                    enable_dns_hostnames=item.flag("EnableDnsHostnames", False),
+                )
+            )
+
+    def _vpc_region(self, vpc_id: str) -> str:
+        assert self.net is not None
+        for item in self.items["Subnets"]:
+            zone = item.data.get("AvailabilityZone")
+            if item.data.get("VpcId") == vpc_id and isinstance(zone, str) and _region_of_zone(zone):
+                return _region_of_zone(zone)  # type: ignore[return-value]
+        return self.net.region
+
+    def _vpc(self, item: _Item, key: str = "VpcId") -> Vpc | None:
+        vpc_id = item.text(key)
+        vpc = self._find(vpc_id, Vpc)
+        if vpc is None:
+            self.warn(
+                item, "dangling-reference", f"{vpc_id} is not in the export: this item was not loaded", vpc_id, key
+            )
+        return vpc
+
+    def _subnets(self) -> None:
+        assert self.net is not None
+        for rid, item in self._unique("Subnets", "SubnetId"):
+            vpc = self._vpc(item)
+            if vpc is None:
+                continue
+            zone = item.text("AvailabilityZone")
+            zones = self.net.availability_zones.get(vpc.region, ())
+            if zone not in zones:
+                self.net.add_region(vpc.region, sorted({*zones, zone}))
+            ipv6 = [
+                assoc.network("Ipv6CidrBlock", 6)
+                for assoc in item.children("Ipv6CidrBlockAssociationSet")
+                if _state(assoc, "Ipv6CidrBlockState") in ("associated", None)
+            ]
+            self._claim(
+                Subnet(
+                    id=rid,
+                    tags=item.tags(),
+                    vpc=vpc,
+                    cidr_block=item.network("CidrBlock", 4),  # type: ignore[arg-type]
+                    availability_zone=zone,
+                    ipv6_cidr_block=ipv6[0] if ipv6 else None,  # type: ignore[arg-type]
+                    map_public_ip_on_launch=item.flag("MapPublicIpOnLaunch"),
+                    assign_ipv6_address_on_creation=item.flag("AssignIpv6AddressOnCreation"),
+                )
+            )
+
+    # ------------------------------------------------------------ gateways and VPNs
+
+    def _attached_vpc(self, item: _Item, key: str, rid: str) -> Vpc | None:
+        for attachment in item.children(key):
+            if attachment.text("State", "available") in ("available", "attached"):
+                vpc = self._vpc(attachment)
+                if vpc is not None:
+                    return vpc
+        return None
+
+    def _gateways(self) -> None:
+        for rid, item in self._unique("InternetGateways", "InternetGatewayId"):
+            self._claim(InternetGateway(id=rid, tags=item.tags(), vpc=self._attached_vpc(item, "Attachments", rid)))
+        for rid, item in self._unique("EgressOnlyInternetGateways", "EgressOnlyInternetGatewayId"):
+            vpc = self._attached_vpc(item, "Attachments", rid)
+            if vpc is None:
+                self.warn(item, "inactive", f"{rid} is attached to no VPC in the export: not loaded", rid)
+                continue
+            self._claim(EgressOnlyInternetGateway(id=rid, tags=item.tags(), vpc=vpc))
+        for rid, item in self._unique("VpnGateways", "VpnGatewayId"):
+            if self._inactive(item, rid):
+                continue
+            self._claim(
+                VpnGateway(
+                    id=rid,
+                    tags=item.tags(),
+                    amazon_side_asn=item.number("AmazonSideAsn", 64512),
+                    vpc=self._attached_vpc(item, "VpcAttachments", rid),
+                )
+            )
+        for rid, item in self._unique("CustomerGateways", "CustomerGatewayId"):
+            if self._inactive(item, rid):
+                continue
+            self._claim(
+                CustomerGateway(
+                    id=rid,
+                    tags=item.tags(),
+                    ip_address=item.address("IpAddress", 4),  # type: ignore[arg-type]
+                    bgp_asn=item.number("BgpAsn", 65000),
+                )
+            )
+
+    def _inactive(self, item: _Item, rid: str, key: str = "State") -> bool:
+        state = _state(item, key)
+        if state in _INACTIVE:
+            self.warn(item, "inactive", f"{rid} is {state}: it carries no traffic and was not loaded", rid, key)
+            return True
+        return False
+
+    def _vpn_connections(self) -> None:
+        for rid, item in self._unique("VpnConnections", "VpnConnectionId"):
+            if self._inactive(item, rid):
+                continue
+            cgw = self._find(item.text("CustomerGatewayId"), CustomerGateway)
+            if cgw is None:
+                self.warn(item, "dangling-reference", "its customer gateway is not in the export: not loaded", rid)
+                continue
+            vgw_id, tgw_id = item.text("VpnGatewayId", None), item.text("TransitGatewayId", None)
+            if vgw_id is None and tgw_id is None:
+                self.warn(item, "unsupported-value", "attached to neither a VGW nor a TGW: not loaded", rid)
+                continue
+            routes = [
+                route.network("DestinationCidrBlock")
+                for route in item.children("Routes")
+                if route.text("State", "available") == "available"
+            ]
+            options = item.child("Options", None)
+            if options is not None and not options.flag("StaticRoutesOnly", False):
+                self.warn(
+                    item,
+                    "partial",
+                    "BGP routes are not in a describe-* export: the routes it advertises are taken from the route "
+                    "tables' propagated routes; without any, traffic to on-premises networks has no route through it",
+                    rid,
+                )
+            self._claim(
+                VpnConnection(
+                    id=rid,
+                    tags=item.tags(),
+                    customer_gateway=cgw,
+                    vpn_gateway_id=vgw_id,
+                    transit_gateway_id=tgw_id,
+                    routes=list(dict.fromkeys(routes)),
+                    state=item.text("State", "available"),
+                )
+            )
+
+    # ------------------------------------------------------------ transit gateways
+
+    def _transit_gateways(self) -> None:
+        for rid, item in self._unique("TransitGateways", "TransitGatewayId"):
+            if self._inactive(item, rid):
+                continue
+            options = item.child("Options", None) or _Item({}, item.file, item.at("Options"))
+            self._claim(
+                TransitGateway(
+                    id=rid,
+                    tags=item.tags(),
+                    amazon_side_asn=options.number("AmazonSideAsn", 64512),
+                    default_route_table_association=options.text("DefaultRouteTableAssociation", "enable")
+                    == "enable",
+                    default_route_table_propagation=options.text("DefaultRouteTablePropagation", "enable")
+                    == "enable",
+                    default_route_table_id=options.text("AssociationDefaultRouteTableId", None),
+                )
+            )
+        self._vpn_connections()
+        for rid, item in self._unique("TransitGatewayRouteTables", "TransitGatewayRouteTableId"):
+            if self._inactive(item, rid):
+                continue
+            tgw = self._find(item.text("TransitGatewayId"), TransitGateway)
+            if tgw is None:
+                self.warn(item, "dangling-reference", "its transit gateway is not in the export: not loaded", rid)
+                continue
+            self._claim(TransitGatewayRouteTable(id=rid, tags=item.tags(), transit_gateway=tgw))
+        vpc_attachments = dict(self._unique("TransitGatewayVpcAttachments", "TransitGatewayAttachmentId"))
+        attachments = dict(self._unique("TransitGatewayAttachments", "TransitGatewayAttachmentId"))
+        for rid, item in vpc_attachments.items():
+            attachments.setdefault(rid, item)
+        for rid, item in attachments.items():
+            self._tgw_attachment(rid, item, vpc_attachments.get(rid))
+        for item in self.items["TransitGatewayPropagations"]:
+            table = self._find(item.text("TransitGatewayRouteTableId"), TransitGatewayRouteTable)
+            if table is None:
+                self.warn(item, "dangling-reference", "propagations of a TGW route table not in the export")
+                continue
+            for propagation in item.children("TransitGatewayRouteTablePropagations"):
+                attachment_id = propagation.text("TransitGatewayAttachmentId")
+                if propagation.text("State", "enabled") != "enabled":
+                    continue
+                if self._find(attachment_id, TransitGatewayAttachment) is None:
+                    self.warn(propagation, "dangling-reference", f"{attachment_id} is not loaded", table.id)
+                elif attachment_id not in table.propagations:
+                    table.propagations.append(attachment_id)
+        for item in self.items["TransitGatewayStaticRoutes"]:
+            table = self._find(item.text("TransitGatewayRouteTableId"), TransitGatewayRouteTable)
+            if table is None:
+                self.warn(item, "dangling-reference", "routes of a TGW route table not in the export")
+                continue
+            for route in item.children("Routes"):
+                self._tgw_route(table, route)
+
+    def _tgw_attachment(self, rid: str, item: _Item, vpc_item: _Item | None) -> None:
+        assert self.net is not None
+        if self._inactive(item, rid):
+            return
+        tgw = self._find(item.text("TransitGatewayId"), TransitGateway)
+        if tgw is None:
+            self.warn(item, "dangling-reference", "its transit gateway is not in the export: not loaded", rid)
+            return
+        kind = item.text("ResourceType", "vpc")
+        resource_id = item.text("ResourceId", None) or (vpc_item.text("VpcId") if vpc_item else None)
+        if kind not in ("vpc", "vpn") or resource_id is None:
+            self.warn(item, "unsupported-resource", f"a transit gateway {kind} attachment is not modelled", rid)
+            return
+        vpc: Vpc | None = None
+        subnets: list[Subnet] = []
+        if kind == "vpc":
+            vpc = self._find(resource_id, Vpc)
+            if vpc is None:
+                self.warn(item, "dangling-reference", f"{resource_id} is not in the export: not loaded", rid)
+                return
+            subnet_ids = vpc_item.strings("SubnetIds") if vpc_item is not None else []
+            subnets = [s for s in (self._find(sid, Subnet) for sid in subnet_ids) if s is not None]
+            if not subnets:
+                self.warn(item, "partial", "no subnets of this VPC attachment are known: it carries no traffic", rid)
+        elif self._find(resource_id, VpnConnection) is None:
+            self.warn(item, "dangling-reference", f"{resource_id} is not loaded: neither is this attachment", rid)
+            return
+        association = item.child("Association", None)
+        table = None
+        if association is not None and association.text("State", "associated") == "associated":
+            table = self._find(association.text("TransitGatewayRouteTableId"), TransitGatewayRouteTable)
+        attachment = self._claim(
+            TransitGatewayAttachment(
+                id=rid,
+                tags=item.tags() or (vpc_item.tags() if vpc_item else {}),
+                transit_gateway=tgw,
+                resource_type=kind,
+                resource_id=resource_id,
+                vpc=vpc,
+                subnets=subnets,
+                association=table,
+                state=item.text("State", "available"),
+            )
+        )
+        if vpc is not None:
+            self.tgw_enis[rid] = attachment
+
+    def _tgw_route(self, table: TransitGatewayRouteTable, route: _Item) -> None:
+        destination = route.text("DestinationCidrBlock", None)
+        if destination is None:
+            self.warn(route, "unsupported-value", "a route to a prefix list is not modelled", table.id)
+            return
+        cidr = route.network("DestinationCidrBlock")
+        kind = route.text("Type", "static")
+        targets = [t.text("TransitGatewayAttachmentId") for t in route.children("TransitGatewayAttachments")]
+        state = route.text("State", "active")
+        if kind == "propagated":
+            return  # derived from the table's propagations; compared in _derive
+        if state not in ("active", "blackhole"):
+            return
+        if state == "active" and not targets:
+            raise route.error("TransitGatewayAttachments", "an active static route needs an attachment")
+        if len(targets) > 1:
+            self.warn(
+                route, "partial", f"ECMP over {len(targets)} attachments: only {targets[0]} is modelled", table.id
+            )
+        table.routes.append(TransitGatewayRoute(cidr, targets[0] if targets and state == "active" else None))
+
+    # ------------------------------------------------------------ security groups
+
+    def _rule_ids(self) -> dict[tuple[object, ...], list[str]]:
+        """describe-security-group-rules, when given, names each rule: its id keyed by what the rule says."""
+        ids: dict[tuple[object, ...], list[str]] = {}
+        for rid, item in self._unique("SecurityGroupRules", "SecurityGroupRuleId"):
+            referenced = item.child("ReferencedGroupInfo", None)
+            peer = (
+                item.text("CidrIpv4", None)
+                or item.text("CidrIpv6", None)
+                or item.text("PrefixListId", None)
+                or (referenced.text("GroupId", None) if referenced is not None else None)
+            )
+            try:
+                protocol = parse_protocol(str(item.get("IpProtocol", (str, int))), "IpProtocol")
+            except AwsError:
+                raise item.error("IpProtocol", f"{item.data.get('IpProtocol')!r} is not a protocol") from None
+            ports = (item.number("FromPort", -1), item.number("ToPort", -1))
+            key = (item.text("GroupId"), item.flag("IsEgress"), protocol, ports, peer)
+            ids.setdefault(key, []).append(rid)
+        return ids
+
+    def _security_groups(self) -> None:
+        assert self.net is not None
+        self.rule_ids = self._rule_ids()
+        for rid, item in self._unique("SecurityGroups", "GroupId"):
+            vpc_id = item.text("VpcId", None)
+            if vpc_id is None:
+                self.warn(item, "unsupported-resource", "an EC2-Classic security group is not modelled", rid)
+                continue
+            vpc = self._vpc(item)
+            if vpc is None:
+                continue
+            name = item.text("GroupName", rid)
+            sg = self._claim(
+                SecurityGroup(
+                    id=rid,
+                    tags=item.tags(),
+                    vpc=vpc,
+                    group_name=name,
+                    description=item.text("Description", ""),
+                    is_default=name == "default",
+                )
+            )
+            if name == "default":
+                vpc.default_security_group = sg
+            for key, egress in (("IpPermissions", False), ("IpPermissionsEgress", True)):
+                for permission in item.children(key):
+                    self._check_nested(permission, _PERMISSION_KEYS, "permission")
+                    sg.rules(egress).extend(self._permission(sg, permission, egress))
+        for vpc in self.net.vpcs:
+            if _unset(vpc, "default_security_group"):
+                self.report.add(
+                    "<derived>",
+                    f"$.Vpcs[{vpc.id}]",
+                    "dangling-reference",
+                    "its default security group is not in the export: an empty one stands in",
+                    vpc.id,
+                )
+                vpc.default_security_group = self.net._add(
+                    SecurityGroup(
+                        id=self.net._ids.new("sg"),
+                        vpc=vpc,
+                        group_name="default",
+                        description="default VPC security group",
+                        is_default=True,
+                    )
+                )
+
+    def _permission(self, sg: SecurityGroup, item: _Item, egress: bool) -> list[SecurityGroupRule]:
+        assert self.net is not None
+        raw = item.get("IpProtocol", (str, int))
+        try:
+            protocol = parse_protocol(str(raw), "IpProtocol")
+        except AwsError:
+            raise item.error("IpProtocol", f"{raw!r} is not a protocol name or number") from None
+        ports: tuple[int, int] | None = None
+        if protocol in (6, 17, 1, 58) and ("FromPort" in item.data or protocol in (6, 17)):
+            low, high = item.number("FromPort", 0 if protocol in (6, 17) else -1), item.number("ToPort", _MISSING)
+            if protocol in (6, 17) and (low, high) == (-1, -1):
+                low, high = 0, 65535  # AWS lists "all TCP" from the console as -1/-1 in some exports
+            try:
+                ports = parse_port_range((low, high), protocol, "FromPort")
+            except AwsError as err:
+                raise item.error("FromPort", err.message) from None
+        low, high = ports if ports is not None else (None, None)
+        peers: list[tuple[str, dict[str, Any], _Item]] = []
+        for key, field in (("IpRanges", "CidrIp"), ("Ipv6Ranges", "CidrIpv6")):
+            for peer in item.children(key):
+                peers.append((key, {"cidr": peer.network(field)}, peer))
+        for peer in item.children("PrefixListIds"):
+            pl_id = peer.text("PrefixListId")
+            if self._find(pl_id, ManagedPrefixList) is None:
+                self.warn(
+                    peer, "dangling-reference", f"{pl_id} is not in the export: the rule matches nothing", sg.id
+                )
+            peers.append(("PrefixListIds", {"prefix_list_id": pl_id}, peer))
+        for peer in item.children("UserIdGroupPairs"):
+            group_id = peer.text("GroupId", None)
+            if group_id is None:
+                raise peer.error("GroupId", "missing (a rule naming a group by name is EC2-Classic)")
+            if group_id not in self._sg_ids():
+                self.warn(
+                    peer,
+                    "dangling-reference",
+                    f"{group_id} is not in the export: the rule matches none of its members",
+                    sg.id,
+                )
+            peers.append(("UserIdGroupPairs", {"group_id": group_id}, peer))
+        rules = []
+        for _key, fields, peer in peers:
+            named = str(next(iter(fields.values())))
+            rule_key = (sg.id, egress, protocol, (-1, -1) if low is None else (low, high), named)
+            given = self.rule_ids.get(rule_key)
+            rule_id = given.pop(0) if given else self.net._ids.new("sgr")
+            self.net._ids.claim(rule_id)
+            rules.append(
+                SecurityGroupRule(
+                    id=rule_id,
+                    egress=egress,
+                    protocol=protocol,
+                    from_port=low,
+                    to_port=high,
+                    description=peer.text("Description", ""),
+                    **fields,
+                )
+            )
+        return rules
+
+    def _sg_ids(self) -> set[str]:
+        if not hasattr(self, "_all_sg_ids"):
+            self._all_sg_ids = {i.data.get("GroupId") for i in self.items["SecurityGroups"]}
+        return self._all_sg_ids  # type: ignore[return-value]
+
+    # ------------------------------------------------------------ ENIs and instances
+
+    def _network_interfaces(self) -> None:
+        for rid, item in self._unique("NetworkInterfaces", "NetworkInterfaceId"):
+            self.eni_items[rid] = item
+            self._interface(rid, item)
+
+    def _interface(self, rid: str, item: _Item, subnet_id: str | None = None) -> NetworkInterface | None:
+        assert self.net is not None
+        subnet = self._find(item.text("SubnetId", None) or subnet_id or "", Subnet)
+        if subnet is None:
+            self.warn(item, "dangling-reference", "its subnet is not in the export: not loaded", rid, "SubnetId")
+            return None
+        privates: list[ipaddress.IPv4Address] = []
+        public: dict[ipaddress.IPv4Address, _Item] = {}
+        entries = item.children("PrivateIpAddresses")
+        if not entries and "PrivateIpAddress" in item.data:
+            entries = [item]
+        for entry in sorted(entries, key=lambda e: not e.flag("Primary", e is item)):
+            address = entry.address("PrivateIpAddress", 4)
+            assert isinstance(address, ipaddress.IPv4Address)
+            privates.append(address)
+            association = entry.child("Association", None)
+            if association is not None and association.text("PublicIp", None):
+                public[address] = association
+        if not privates:
+            raise item.error("PrivateIpAddresses", "an ENI needs a private IPv4 address")
+        association = item.child("Association", None)
+        if not public and association is not None and association.text("PublicIp", None):
+            public[privates[0]] = association
+        ipv6 = [e.address("Ipv6Address", 6) for e in item.children("Ipv6Addresses")]
+        groups = []
+        for group in item.children("Groups"):
+            sg = self._find(group.text("GroupId"), SecurityGroup)
+            if sg is None:
+                self.warn(group, "dangling-reference", f"{group.text('GroupId')} is not loaded: left out", rid)
+            else:
+                groups.append(sg)
+        tracking = item.child("ConnectionTrackingConfiguration", None)
+        defaults = ConnectionTracking()
+        eni = NetworkInterface(
+            id=rid,
+            tags=item.tags(),
+            subnet=subnet,
+            mac_address=item.text("MacAddress", None) or self.net._new_mac(),
+            private_ip_addresses=privates,
+            ipv6_addresses=ipv6,  # type: ignore[arg-type]
+            security_groups=groups,
+            source_dest_check=item.flag("SourceDestCheck", True),
+            description=item.text("Description", ""),
+            interface_type=item.text("InterfaceType", "interface"),
+            requester_managed=item.flag("RequesterManaged", False),
+            connection_tracking=ConnectionTracking(
+                tcp_established_timeout=tracking.number("TcpEstablishedTimeout", defaults.tcp_established_timeout),
+                udp_stream_timeout=tracking.number("UdpStreamTimeout", defaults.udp_stream_timeout),
+                udp_timeout=tracking.number("UdpTimeout", defaults.udp_timeout),
+            )
+            if tracking is not None
+            else defaults,
+        )
+        attachment = item.child("Attachment", None)
+        if attachment is not None:
+            eni.attachment_id = attachment.text("AttachmentId", None)
+            eni.device_index = attachment.number("DeviceIndex", None)
+            eni.delete_on_termination = attachment.flag("DeleteOnTermination", False)
+        for address in eni.addresses:
+            holder = subnet.used_addresses.get(address)
+            if holder is not None:
+                raise item.error("PrivateIpAddress", f"{address} is held by {holder} too")
+            if not subnet.contains(address):
+                raise item.error("PrivateIpAddress", f"{address} is outside {subnet.id} ({subnet.cidr_block})")
+        self._claim(eni)
+        for address in eni.addresses:
+            subnet.take(address, rid)
+        for private, association in public.items():
+            self._public_address(eni, private, association)
+        return eni
+
+    def _public_address(self, eni: NetworkInterface, private: ipaddress.IPv4Address, association: _Item) -> None:
+        """P1/P2: an association with an allocation id (or an owner other than Amazon) is an EIP."""
+        assert self.net is not None
+        public = association.address("PublicIp", 4)
+        assert isinstance(public, ipaddress.IPv4Address)
+        allocation = association.text("AllocationId", None)
+        owner = association.text("IpOwnerId", "amazon")
+        self.net._ids.claim(str(public))
+        if allocation is None and owner == "amazon":
+            if private != eni.private_ip:
+                self.warn(association, "partial", "an auto-assigned public IP on a secondary address", eni.id)
+            eni.auto_public_ip = public
+            return
+        rid = allocation or f"eipalloc-{int(public):08x}"
+        eip = self._find(rid, ElasticIp) or self._claim(ElasticIp(id=rid, public_ip=public))
+        eip.network_interface, eip.private_ip = eni, private
+        eip.association_id = association.text("AssociationId", None)
+        eni.elastic_ips[private] = eip
+
+    def _instances(self) -> None:
+        seen: set[str] = set()
+        for item in self.instances:
+            rid = item.text("InstanceId")
+            if rid in seen:
+                continue
+            seen.add(rid)
+            state = _state(item, "State") or "running"
+            if state in ("terminated", "shutting-down"):
+                self.warn(item, "inactive", f"{rid} is {state}: not loaded", rid, "State")
+                continue
+            enis: list[tuple[int, NetworkInterface]] = []
+            for nic in item.children("NetworkInterfaces"):
+                eni_id = nic.text("NetworkInterfaceId")
+                eni = self._find(eni_id, NetworkInterface)
+                if eni is None:  # describe-instances alone: its ENI shape is close enough to build from
+                    eni = self._interface(eni_id, nic, item.text("SubnetId", None))
+                if eni is None:
+                    continue
+                attachment = nic.child("Attachment", None)
+                index = attachment.number("DeviceIndex", None) if attachment else None
+                enis.append((index if index is not None else eni.device_index or 0, eni))
+            if not enis:
+                self.warn(item, "partial", f"{rid} has no network interface in the export: not loaded", rid)
+                continue
+            enis.sort(key=lambda pair: pair[0])
+            options = item.child("MetadataOptions", None)
+            metadata = MetadataOptions()
+            if options is not None:
+                metadata = MetadataOptions(
+                    http_endpoint=options.text("HttpEndpoint", "enabled"),
+                    http_tokens=options.text("HttpTokens", "optional"),
+                    http_put_response_hop_limit=options.number("HttpPutResponseHopLimit", 1),
+                    http_protocol_ipv6=options.text("HttpProtocolIpv6", "disabled"),
+                    instance_metadata_tags=options.text("InstanceMetadataTags", "disabled"),
+                )
+            tags = item.tags()
+            masquerade = tags.pop(MASQUERADE_TAG, None) == "true"
+            # P1: describe-instances does not say whether the launch asked for a public IP; what it shows does.
+            # An EIP (or a stop) hides it: the subnet's setting, the launch default, stands in.
+            primary = enis[0][1]
+            public = primary.auto_public_ip is not None or (
+                (state != "running" or primary.private_ip in primary.elastic_ips)
+                and primary.subnet.map_public_ip_on_launch
+            )
+            instance = self._claim(
+                Instance(
+                    id=rid,
+                    tags=tags,
+                    instance_type=item.text("InstanceType", "unknown"),
+                    state=state,
+                    network_interfaces=[eni for _, eni in enis],
+                    metadata_options=metadata,
+                    associate_public_ip=public,
+                    masquerade=masquerade,
+                )
+            )
+            for index, eni in enis:
+                eni.instance, eni.device_index = instance, index
+            if state == "stopped" and enis[0][1].auto_public_ip is not None:
+                self.warn(item, "partial", "a stopped instance with an auto-assigned public IP", rid)
+
+    def _link_tgw_interfaces(self) -> None:
+        """A VPC attachment's ENIs: those of type transit_gateway in its subnets that name it (E6)."""
+        assert self.net is not None
+        for eni in self.net.network_interfaces:
+            if eni.interface_type != "transit_gateway":
+                continue
+            for attachment_id, attachment in self.tgw_enis.items():
+                if attachment_id in eni.description or (
+                    eni.subnet in attachment.subnets and "tgw-attach-" not in eni.description
+                ):
+                    attachment.network_interfaces.append(eni)
+                    break
+
+    def _addresses(self) -> None:
+        for rid, item in self._unique("Addresses", "PublicIp"):
+            allocation = item.text("AllocationId", None)
+            if allocation is None:
+                self.warn(item, "unsupported-resource", "an EC2-Classic Elastic IP is not modelled", rid)
+                continue
+            public = item.address("PublicIp", 4)
+            eip = self._find(allocation, ElasticIp)
+            if eip is None:
+                eip = self._claim(ElasticIp(id=allocation, tags=item.tags(), public_ip=public))  # type: ignore[arg-type]
+                assert self.net is not None
+                self.net._ids.claim(rid)
+            else:
+                eip.tags = item.tags()
+            eni_id = item.text("NetworkInterfaceId", None)
+            if eni_id is not None and eip.network_interface is None:
+                eni = self._find(eni_id, NetworkInterface)
+                if eni is None:
+                    self.warn(
+                        item, "dangling-reference", f"{eni_id} is not loaded: the EIP is unassociated", allocation
+                    )
+                    continue
+                private = item.address("PrivateIpAddress", 4) if "PrivateIpAddress" in item.data else eni.private_ip
+                assert isinstance(private, ipaddress.IPv4Address)
+                eip.network_interface, eip.private_ip = eni, private
+                eip.association_id = item.text("AssociationId", None)
+                eni.elastic_ips[private] = eip
+
+    # ------------------------------------------------------------ NAT gateways, peering
+
+    def _nat_gateways(self) -> None:
+        assert self.net is not None
+        for rid, item in self._unique("NatGateways", "NatGatewayId"):
+            if _state(item, "State") in ("deleted", "deleting"):
+                self._inactive(item, rid)
+                continue
+            subnet = self._find(item.text("SubnetId"), Subnet)
+            if subnet is None:
+                self.warn(item, "dangling-reference", "its subnet is not in the export: not loaded", rid, "SubnetId")
+                continue
+            connectivity = item.text("ConnectivityType", "public")
+            state = item.text("State", "available")
+            addresses = item.children("NatGatewayAddresses")
+            if len(addresses) > 1:
+                self.warn(item, "partial", "secondary NAT addresses are not modelled: the primary one is", rid)
+            eni: NetworkInterface | None = None
+            eip: ElasticIp | None = None
+            if addresses and state == "available":
+                first = addresses[0]
+                eni_id = first.text("NetworkInterfaceId")
+                eni = self._find(eni_id, NetworkInterface)
+                if eni is None:
+                    eni = self._claim(
+                        NetworkInterface(
+                            id=eni_id,
+                            subnet=subnet,
+                            mac_address=self.net._new_mac(),
+                            private_ip_addresses=[first.address("PrivateIp", 4)],  # type: ignore[list-item]
+                            source_dest_check=False,
+                            description=f"Interface for NAT Gateway {rid}",
+                            interface_type="nat_gateway",
+                            requester_managed=True,
+                        )
+                    )
+                    subnet.take(eni.private_ip, eni_id)
+                allocation = first.text("AllocationId", None)
+                if allocation is not None and connectivity == "public":
+                    eip = self._find(allocation, ElasticIp)
+                    if eip is None:
+                        eip = self._claim(ElasticIp(id=allocation, public_ip=first.address("PublicIp", 4)))  # type: ignore[arg-type]
+                    if eip.network_interface is None:
+                        eip.network_interface, eip.private_ip = eni, eni.private_ip
+                        eni.elastic_ips[eni.private_ip] = eip
+            elif state == "available":
+                raise item.error("NatGatewayAddresses", "an available NAT gateway needs its address")
+            self._claim(
+                NatGateway(
+                    id=rid,
+                    tags=item.tags(),
+                    subnet=subnet,
+                    connectivity=connectivity,
+                    network_interface=eni,
+                    elastic_ip=eip,
+                    state=state if state in ("available", "failed") else "failed",
+                    failure_code=item.text("FailureCode", None) or (None if state == "available" else state),
+                    failure_message=item.text("FailureMessage", None),
+                )
+            )
+
+    def _peerings(self) -> None:
+        for rid, item in self._unique("VpcPeeringConnections", "VpcPeeringConnectionId"):
+            status = item.child("Status", None)
+            code = status.text("Code", "active") if status is not None else "active"
+            if code in ("deleted", "deleting", "expired"):
+                self.warn(item, "inactive", f"{rid} is {code}: not loaded", rid, "Status")
+                continue
+            sides = []
+            for key in ("RequesterVpcInfo", "AccepterVpcInfo"):
+                info = item.child(key)
+                assert info is not None
+                sides.append(self._find(info.text("VpcId"), Vpc))
+                if sides[-1] is None:
+                    self.warn(
+                        info,
+                        "dangling-reference",
+                        f"{info.text('VpcId')} (account {info.text('OwnerId', '?')}) is not in the export: "
+                        "the peering is not loaded and routes to it are blackholes",
+                        rid,
+                    )
+            requester, accepter = sides
+            if requester is None or accepter is None:
+                continue
+            self._claim(
+                VpcPeeringConnection(
+                    id=rid,
+                    tags=item.tags(),
+                    requester_vpc=requester,
+                    accepter_vpc=accepter,
+                    status=code,
+                    status_message=status.text("Message", "") if status is not None else "",
+                )
+            )
+
+    # ------------------------------------------------------------ route tables
+
+    def _route_tables(self) -> None:
+        assert self.net is not None
+        for rid, item in self._unique("RouteTables", "RouteTableId"):
+            vpc = self._vpc(item)
+            if vpc is None:
+                continue
+            table = self._claim(RouteTable(id=rid, tags=item.tags(), vpc=vpc))
+            for vgw in item.children("PropagatingVgws"):
+                table.propagating_vgws.append(vgw.text("GatewayId"))
+            for route in item.children("Routes"):
+                self._check_nested(route, _ROUTE_KEYS, "route")
+                loaded = self._route(table, route)
+                if loaded is not None:
+                    table.routes.append(loaded)
+            for assoc in item.children("Associations"):
+                self._association(table, assoc)
+        for vpc in self.net.vpcs:
+            if _unset(vpc, "main_route_table"):
+                table = self.net._add(RouteTable(id=self.net._ids.new("rtb"), vpc=vpc))
+                table.routes = [Route(target="local", destination=c, origin="CreateRouteTable") for c in vpc.cidrs]
+                vpc.main_route_table = table
+                vpc.main_route_table_association_id = self.net._ids.new("rtbassoc")
+                self.report.add(
+                    "<derived>",
+                    f"$.Vpcs[{vpc.id}]",
+                    "dangling-reference",
+                    f"its main route table is not in the export: {table.id} with local routes only stands in",
+                    vpc.id,
+                )
+
+    def _route(self, table: RouteTable, item: _Item) -> Route | None:
+        for key in _UNSUPPORTED_TARGETS:
+            if key in item.data:
+                self.warn(item, "unsupported-value", f"a route to a {key[:-2]} is not modelled: not loaded", table.id)
+                return None
+        destination: IPNetwork | None = None
+        prefix_list: str | None = None
+        if "DestinationCidrBlock" in item.data:
+            destination = item.network("DestinationCidrBlock", 4)
+        elif "DestinationIpv6CidrBlock" in item.data:
+            destination = item.network("DestinationIpv6CidrBlock", 6)
+        elif "DestinationPrefixListId" in item.data:
+            prefix_list = item.text("DestinationPrefixListId")
+        else:
+            raise item.error(
+                None, "a route needs DestinationCidrBlock, DestinationIpv6CidrBlock or DestinationPrefixListId"
+            )
+        targets = [item.text(k) for k in _TARGET_KEYS if item.data.get(k) is not None]
+        if "InstanceId" in item.data and "NetworkInterfaceId" in item.data:
+            targets = [item.text("NetworkInterfaceId")]  # AWS lists both for a route to an instance's ENI
+        if len(targets) != 1:
+            raise item.error(None, f"a route needs exactly one target, got {targets or 'none'}")
+        target = targets[0]
+        if target != "local" and target.split("-", 1)[0] not in TARGET_KINDS:
+            self.warn(item, "unsupported-value", f"a route to {target} is not modelled: not loaded", table.id)
+            return None
+        origin = item.text("Origin", "CreateRoute")
+        state = item.text("State", "active")
+        if origin == "EnableVgwRoutePropagation":
+            assert destination is not None
+            self.bgp_routes.setdefault(target, []).append(destination)
+        key = str(destination) if destination is not None else str(prefix_list)
+        self.exported_states[(table.id, key)] = (target, state)
+        if origin not in ("CreateRouteTable", "CreateRoute", "EnableVgwRoutePropagation"):
+            origin = "CreateRoute"
+        return Route(
+            target=target,
+            destination=destination,
+            destination_prefix_list_id=prefix_list,
+            origin=origin,
+            state=state if state in ("active", "blackhole") else "blackhole",
+        )
+
+    def _association(self, table: RouteTable, item: _Item) -> None:
+        state = _state(item, "AssociationState")
+        if state not in (None, "associated"):
+            return
+        assoc_id = item.text("RouteTableAssociationId", None) or f"rtbassoc-{table.id}"
+        if item.flag("Main"):
+            table.vpc.main_route_table = table
+            table.vpc.main_route_table_association_id = assoc_id
+            return
+        association = RouteTableAssociation(id=assoc_id, route_table=table)
+        if (subnet_id := item.text("SubnetId", None)) is not None:
+            subnet = self._find(subnet_id, Subnet)
+            if subnet is None:
+                self.warn(item, "dangling-reference", f"{subnet_id} is not loaded: association skipped", table.id)
+            else:
+                subnet.route_table_association = association
+        elif (gateway_id := item.text("GatewayId", None)) is not None:
+            gateway = self._find(gateway_id, InternetGateway) or self._find(gateway_id, VpnGateway)
+            if gateway is None:
+                self.warn(item, "dangling-reference", f"{gateway_id} is not loaded: association skipped", table.id)
+            else:
+                gateway.edge_association = association
+        else:
+            self.warn(item, "unsupported-value", "an association with neither subnet nor gateway", table.id)
+
+    # ------------------------------------------------------------ network ACLs
+
+    def _network_acls(self) -> None:
+        assert self.net is not None
+        for rid, item in self._unique("NetworkAcls", "NetworkAclId"):
+            vpc = self._vpc(item)
+            if vpc is None:
+                continue
+            acl = self._claim(NetworkAcl(id=rid, tags=item.tags(), vpc=vpc, is_default=item.flag("IsDefault")))
+            if acl.is_default:
+                vpc.default_network_acl = acl
+            for entry in item.children("Entries"):
+                self._check_nested(entry, _ENTRY_KEYS, "NACL entry")
+                loaded = self._entry(acl, entry)
+                if loaded is not None:
+                    acl.entries.append(loaded)
+            acl.entries.sort(key=lambda e: (e.egress, e.rule_number))  # SPEC N1: rule-number order
+            for assoc in item.children("Associations"):
+                subnet_id = assoc.text("SubnetId")
+                subnet = self._find(subnet_id, Subnet)
+                if subnet is None:
+                    self.warn(assoc, "dangling-reference", f"{subnet_id} is not loaded: association skipped", rid)
+                    continue
+                subnet.network_acl = acl
+                subnet.network_acl_association_id = assoc.text("NetworkAclAssociationId", f"aclassoc-{subnet_id}")
+        for vpc in self.net.vpcs:
+            if _unset(vpc, "default_network_acl"):
+                acl = self.net._add(NetworkAcl(id=self.net._ids.new("acl"), vpc=vpc, is_default=True))
+                vpc.default_network_acl = acl
+                self.report.add(
+                    "<derived>",
+                    f"$.Vpcs[{vpc.id}]",
+                    "dangling-reference",
+                    f"its default network ACL is not in the export: {acl.id} (deny all) stands in",
+                    vpc.id,
+                )
+        for subnet in self.net.subnets:
+            if _unset(subnet, "network_acl"):  # AWS always lists it; an export that does not gets the default
+                subnet.network_acl = subnet.vpc.default_network_acl
+                subnet.network_acl_association_id = self.net._ids.new("aclassoc")
+                self.report.add(
+                    "<derived>",
+                    f"$.Subnets[{subnet.id}]",
+                    "dangling-reference",
+                    f"no network ACL association in the export: the default {subnet.network_acl.id} is used",
+                    subnet.id,
+                )
+
+    def _entry(self, acl: NetworkAcl, item: _Item) -> NetworkAclEntry | None:
+        number = item.number("RuleNumber")
+        egress = item.flag("Egress")
+        action = item.text("RuleAction").lower()
+        if action not in ("allow", "deny"):
+            raise item.error("RuleAction", f"{action!r} is not allow or deny")
+        raw = item.get("Protocol", (str, int))
+        try:
+            protocol = parse_protocol(str(raw), "Protocol")
+        except AwsError:
+            raise item.error("Protocol", f"{raw!r} is not a protocol name or number") from None
+        cidr = item.network("CidrBlock", 4) if "CidrBlock" in item.data else item.network("Ipv6CidrBlock", 6)
+        if number in (DEFAULT_DENY_RULE_IPV4, DEFAULT_DENY_RULE_IPV6):
+            if action != "deny" or protocol != -1 or cidr.prefixlen != 0:
+                self.warn(item, "unsupported-value", f"rule {number} is AWS's '*' deny all; this one is not", acl.id)
+            return None  # SPEC N1: the implicit deny that ends every list
+        if not 1 <= number <= 32766:
+            raise item.error("RuleNumber", f"{number} is not in 1..32766")
+        port_range: tuple[int, int] | None = None
+        icmp: tuple[int, int] | None = None
+        if protocol in (6, 17):
+            ports = item.child("PortRange", None)
+            low, high = (ports.number("From"), ports.number("To")) if ports is not None else (0, 65535)
+            try:
+                port_range = parse_port_range((low, high), protocol, "PortRange")
+            except AwsError as err:
+                raise item.error("PortRange", err.message) from None
+        elif protocol in (1, 58):
+            icmp_item = item.child("IcmpTypeCode", None)
+            icmp = (icmp_item.number("Type", -1), icmp_item.number("Code", -1)) if icmp_item is not None else (-1, -1)
+            if protocol == 58 and cidr.version == 4:
+                icmp = (-1, -1)
+        return NetworkAclEntry(number, egress, protocol, action, cidr, port_range, icmp)
+
+    # ------------------------------------------------------------ endpoints and load balancing
+
+    def _vpc_endpoints(self) -> None:
+        assert self.net is not None
+        for rid, item in self._unique("VpcEndpoints", "VpcEndpointId"):
+            if self._inactive(item, rid):
+                continue
+            kind = item.text("VpcEndpointType", "Gateway")
+            if kind != "Gateway":
+                self.warn(
+                    item,
+                    "partial",
+                    f"a {kind} endpoint is modelled by its network interfaces only (traffic to them is delivered "
+                    "there; the service behind is not modelled)",
+                    rid,
+                )
+                continue
+            vpc = self._vpc(item)
+            if vpc is None:
+                continue
+            service = item.text("ServiceName")
+            prefix_list = next((p for p in self.net.managed_prefix_lists if p.prefix_list_name == service), None)
+            if prefix_list is None:
+                prefix_list = self.net._service_prefix_list(service) if _gateway_service(service) else None
+            if prefix_list is None:
+                self.warn(item, "dangling-reference", f"the prefix list of {service} is not in the export", rid)
+                continue
+            self._claim(
+                VpcEndpoint(
+                    id=rid,
+                    tags=item.tags(),
+                    vpc=vpc,
+                    service_name=service,
+                    prefix_list_id=prefix_list.id,
+                    route_table_ids=item.strings("RouteTableIds"),
+                    state=item.text("State", "available"),
+                )
+            )
+
+    def _load_balancing(self) -> None:
+        for kind, id_key, noun in (
+            ("LoadBalancers", "LoadBalancerArn", "load balancer"),
+            ("TargetGroups", "TargetGroupArn", "target group"),
+            ("Listeners", "ListenerArn", "listener"),
+            ("TargetHealthDescriptions", "TargetGroupArn", "target health"),
+        ):
+            for item in self.items[kind]:
+                self.warn(
+                    item,
+                    "partial",
+                    f"{noun}: Elastic Load Balancing is not modelled yet; load balancer nodes load as their ENIs",
+                    item.text(id_key, None),
+                )
+
+    # ------------------------------------------------------------ derived state
+
+    def _derive(self) -> None:
+        """Recompute route states and propagated routes as the model does; report where AWS said otherwise."""
+        assert self.net is not None
+        for vgw_id, cidrs in self.bgp_routes.items():
+            vpns = [v for v in self.net.vpn_connections if v.vpn_gateway_id == vgw_id and v.state == "available"]
+            if vpns:
+                vpns[0].routes.extend(c for c in cidrs if all(c not in v.routes for v in vpns))
+        self.net._refresh_routes()
+        for table in self.net.route_tables:
+            derived = {r.destination_key: (r.target, r.state) for r in table.routes}
+            for (table_id, key), exported in self.exported_states.items():
+                if table_id != table.id:
+                    continue
+                now = derived.get(key)
+                if now is None:
+                    self.report.add(
+                        "<derived>",
+                        f"$.RouteTables[{table.id}].Routes[{key}]",
+                        "derived",
+                        f"route {key} -> {exported[0]} ({exported[1]}) was exported; vpcsim derives no such route",
+                        table.id,
+                    )
+                elif now != exported:
+                    self.report.add(
+                        "<derived>",
+                        f"$.RouteTables[{table.id}].Routes[{key}]",
+                        "derived",
+                        f"route {key} -> {exported[0]} is {exported[1]} in the export, {now[1]} in vpcsim "
+                        "(its target is missing from the export or not usable)",
+                        table.id,
+                    )
+
+
+def _state(item: _Item, key: str) -> str | None:
+    """A state that AWS gives as a string or as ``{"State": ...}`` / ``{"Name": ...}`` / ``{"Code": ...}``."""
+    value = item.data.get(key)
+    if isinstance(value, Mapping):
+        value = value.get("State", value.get("Name", value.get("Code")))
+    return value if isinstance(value, str) else None
+
+
+def _unset(resource: Resource, field: str) -> bool:
+    """A default the export should have named (an ``init=False`` field of the model) and did not."""
+    return getattr(resource, field, None) is None
+
+
+def _gateway_service(service: str) -> bool:
+    return service.rsplit(".", 1)[-1] in ("s3", "dynamodb")
