@@ -1697,6 +1697,27 @@ class Network:
             usable = True
         return "active" if usable else "blackhole"
 
+    def on_premises_cidrs(self, vpn: VpnConnection) -> list[IPNetwork]:
+        """The networks behind a VPN: its routes, and for a TGW VPN the TGW static routes to its attachment.
+
+        On a transit gateway the on-premises side is reached through static routes of the TGW route tables that
+        target the VPN's attachment, not through VPN-level routes (those are for virtual private gateways).
+        """
+        cidrs = list(vpn.routes)
+        if vpn.transit_gateway_id is not None:
+            attachments = {
+                a.id
+                for a in self._all(TransitGatewayAttachment)
+                if a.resource_type == "vpn" and a.resource_id == vpn.id
+            }
+            for table in self._all(TransitGatewayRouteTable):
+                cidrs += [
+                    r.destination
+                    for r in table.static_routes
+                    if r.attachment_id in attachments and r.state == "active" and r.destination not in cidrs
+                ]
+        return cidrs
+
     def _vpn_routes(self, gateway_id: str) -> list[IPNetwork]:
         cidrs: list[IPNetwork] = []
         for vpn in self.vpn_connections:
@@ -1733,7 +1754,7 @@ class Network:
                 vpn = self._store[VpnConnection].get(attachment.resource_id)
                 cidrs: list[IPNetwork] = []
                 if attachment.vpc is not None:
-                    cidrs = attachment.vpc.cidrs
+                    cidrs = [c for c in attachment.vpc.cidrs if c.version == 4 or attachment.ipv6_support]
                 elif isinstance(vpn, VpnConnection) and vpn.state == "available":
                     cidrs = list(vpn.routes)
                 tgw_routes.extend(TransitGatewayRoute(c, attachment.id, type="propagated") for c in cidrs)
@@ -3200,10 +3221,14 @@ class Network:
         vpc: Vpc | str,
         subnets: Sequence[Subnet | str],
         *,
+        ipv6_support: bool = False,
         name: str | None = None,
         tags: Mapping[str, str] | None = None,
     ) -> TransitGatewayAttachment:
         """Attach a VPC through one subnet per AZ; a requester-managed ENI is placed in each subnet.
+
+        ``ipv6_support`` is AWS's Ipv6Support option, off by default as in AWS: the VPC's IPv6 CIDR propagates to
+        TGW route tables only when it is on.
 
         Raises
         ------
@@ -3238,6 +3263,7 @@ class Network:
                 resource_id=the_vpc.id,
                 vpc=the_vpc,
                 subnets=chosen,
+                ipv6_support=_bool(ipv6_support, "ipv6Support"),
             )
         )
         for subnet, ipv4 in zip(chosen, plans, strict=True):

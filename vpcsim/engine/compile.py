@@ -407,7 +407,7 @@ class Compiled:
             for entry in acl.entries:
                 cut(entry.cidr)
         for vpn in self.vpns:
-            for c in vpn.routes:
+            for c in net.on_premises_cidrs(vpn):
                 cut(c)
         for tgw_table in net.transit_gateway_route_tables:
             for tgw_route in tgw_table.routes:
@@ -607,7 +607,9 @@ class Compiled:
         self.vpn_vgw = np.array([vgw_i.get(str(v.vpn_gateway_id), -1) for v in self.vpns], dtype=np.int64)
         self.vpn_tgw = np.array([v.transit_gateway_id is not None for v in self.vpns], dtype=bool)
         self.vpn_gateway_component = np.array([s(str(v.vpn_gateway_id)) for v in self.vpns], dtype=np.int64)
-        self.vpn_routes = IntervalMap(n_atoms, [[(*atoms.span(c), 1) for c in v.routes] for v in self.vpns], 0)
+        self.vpn_routes = IntervalMap(
+            n_atoms, [[(*atoms.span(c), 1) for c in net.on_premises_cidrs(v)] for v in self.vpns], 0
+        )
         self.endpoint_id = np.array([s(x.id) for x in self.endpoints], dtype=np.int64)
         self.endpoint_vpc = np.array([vpc_i[x.vpc.id] for x in self.endpoints], dtype=np.int64)
         self.internet = s("internet")

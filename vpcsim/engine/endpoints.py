@@ -197,7 +197,7 @@ def _resolve_address(net: Network, address: IPAddress, role: str) -> _Ref:
         (c.prefixlen, vpn)
         for vpn in net.vpn_connections
         if vpn.state == "available"
-        for c in vpn.routes
+        for c in net.on_premises_cidrs(vpn)
         if c.version == address.version and address in c
     ]
     if routed:  # the VPN with the longest route to it, as its customer gateway would send
@@ -218,7 +218,7 @@ def _named_cidrs(net: Network) -> list[IPNetwork]:
     for plist in net.managed_prefix_lists:
         cidrs += plist.cidrs
     for vpn in net.vpn_connections:
-        cidrs += vpn.routes
+        cidrs += net.on_premises_cidrs(vpn)
     for vpc in net.vpcs:
         cidrs += vpc.cidrs
     return cidrs

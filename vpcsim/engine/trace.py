@@ -891,7 +891,7 @@ def _walk_flow(
 ) -> tuple[_Outcome, _Outcome | None]:
     connection = _Connection(ephemeral=ephemeral)
     forward = _Walk(net, connection, reply=False, force=force).run(_start(source), packet)
-    arrived = _arrived(forward, destination, force)
+    arrived = _arrived(net, forward, destination, force)
     if not arrived:
         return forward, None
     answer = reply_packet(forward.packet)
@@ -933,21 +933,21 @@ def _check_reply_source(reply: _Outcome, request: Packet, source: Endpoint) -> N
         reply.disposition, reply.explanation = Disposition.DENIED_IN, "REPLY_SOURCE_MISMATCH"
 
 
-def _leads_to(exit: tuple[Any, ...] | None, endpoint: Endpoint) -> bool:
+def _leads_to(net: Network, exit: tuple[Any, ...] | None, endpoint: Endpoint) -> bool:
     """Whether leaving the network there reaches ``endpoint``: the internet (or an AWS service on it) for an
     internet host; the VPN that routes its address for an on-premises host."""
     if exit is None or not endpoint.is_outside:
         return False
     if endpoint.kind == "on-premises":
         return exit[0] == "vpn" and any(
-            endpoint.address in c for c in exit[1].routes if c.version == endpoint.address.version
+            endpoint.address in c for c in net.on_premises_cidrs(exit[1]) if c.version == endpoint.address.version
         )
     return exit[0] in ("internet", "vpc-endpoint")
 
 
-def _arrived(outcome: _Outcome, destination: Endpoint, force: bool) -> bool:
+def _arrived(net: Network, outcome: _Outcome, destination: Endpoint, force: bool) -> bool:
     if outcome.disposition is Disposition.EXITS_NETWORK or (force and outcome.hops[-1].action == "exit"):
-        return _leads_to(outcome.exit, destination)
+        return _leads_to(net, outcome.exit, destination)
     if force and outcome.hops[-1].action != "deliver":
         return False
     if not force and outcome.disposition is not Disposition.ACCEPTED:
@@ -957,9 +957,9 @@ def _arrived(outcome: _Outcome, destination: Endpoint, force: bool) -> bool:
     return destination.network_interface is not None and outcome.end is destination.network_interface
 
 
-def _returned(outcome: _Outcome, source: Endpoint) -> bool:
+def _returned(net: Network, outcome: _Outcome, source: Endpoint) -> bool:
     if outcome.disposition is Disposition.EXITS_NETWORK:
-        return _leads_to(outcome.exit, source)
+        return _leads_to(net, outcome.exit, source)
     if outcome.disposition is not Disposition.ACCEPTED:
         return False
     return outcome.end == "link-local" or outcome.end is source.network_interface
@@ -983,7 +983,7 @@ def trace(
     source, destination = resolve_endpoints(net, src, dst, ip_version)
     packet, ephemeral = flow_packet(source, destination, protocol, port, src_port)
     forward, reply = _walk_flow(net, source, destination, packet, ephemeral=ephemeral, force=False)
-    delivered = _arrived(forward, destination, force=False)
+    delivered = _arrived(net, forward, destination, force=False)
     reply_trace = None
     if reply is not None:
         reply_trace = Trace(
@@ -993,7 +993,7 @@ def trace(
             disposition=reply.disposition,
             explanation=reply.explanation,
             hops=reply.hops,
-            delivered=_returned(reply, source),
+            delivered=_returned(net, reply, source),
             is_reply=True,
         )
     result = Trace(

@@ -18,9 +18,9 @@ from typing import Any, TypeVar
 
 import attrs
 
-from vpcsim.addr import IPAddress, IPNetwork, parse_address, parse_network, parse_port_range, parse_protocol
+from vpcsim.addr import IPAddress, IPNetwork, parse_address, parse_network, parse_protocol
 from vpcsim.errors import AwsError, ImportFormatError
-from vpcsim.io.export import MASQUERADE_TAG
+from vpcsim.io.export import MASQUERADE_TAG, PUBLIC_IP_TAG, launch_public_ip
 from vpcsim.io.report import LoadReport
 from vpcsim.model.addresses import ElasticIp
 from vpcsim.model.base import Resource
@@ -243,7 +243,7 @@ class Document:
     account: str | None = None
 
 
-def read_source(source: object, *, region: str | None = None) -> list[Document]:
+def read_source(source: object) -> list[Document]:
     """The documents of a path (a JSON file, a folder of them, a Batfish snapshot) or of mappings.
 
     Files in a folder are routed by their top-level keys, not their names. In Batfish's layout
@@ -255,7 +255,7 @@ def read_source(source: object, *, region: str | None = None) -> list[Document]:
         A file that is not JSON, or whose top level is not an object; a path that does not exist.
     """
     if isinstance(source, Mapping):
-        return [Document(source, "<mapping>", region)]
+        return [Document(source, "<mapping>")]
     if isinstance(source, Sequence) and not isinstance(source, str | bytes):
         docs = []
         for i, item in enumerate(source):
@@ -263,20 +263,21 @@ def read_source(source: object, *, region: str | None = None) -> list[Document]:
                 raise ImportFormatError(
                     "<mapping>", f"$[{i}]", f"expected a describe-* JSON object, got {item!r:.80}"
                 )
-            docs.append(Document(item, f"<mapping>[{i}]", region))
+            docs.append(Document(item, f"<mapping>[{i}]"))
         return docs
     if not isinstance(source, str | os.PathLike):
         raise ImportFormatError(repr(source)[:80], "$", "expected a path, a mapping or a list of mappings")
     path = Path(source)
     if path.is_file():
-        return [_read_file(path, path.name, region, None)]
+        return [_read_file(path, path.name, None, None)]
     if not path.is_dir():
         raise ImportFormatError(str(path), "$", "no such file or folder")
     root = path / "aws_configs" if (path / "aws_configs").is_dir() else path
     docs = []
     for file in sorted(root.rglob("*.json")):
         parts = file.relative_to(root).parts[:-1]
-        file_region, account = region, None
+        file_region: str | None = None
+        account = None
         for i, part in enumerate(parts):
             if _REGION.fullmatch(part):
                 file_region = part
@@ -310,7 +311,9 @@ def load_aws(source: object, *, region: str | None = None) -> Network:
         One merged JSON file, a folder of files (routed by top-level key: ``Vpcs``, ``Subnets``, ``RouteTables``,
         ...), Batfish's ``aws_configs/[accounts/<acct>/]<region>/`` snapshot layout, or the parsed JSON.
     region : str, optional
-        The region of documents whose region neither their folder nor an availability zone tells.
+        The network's home region (new VPCs go there), and the region of VPCs that neither their folder nor an
+        availability zone places. By default the first region met (a merged document lists its own first; in a
+        folder of regions, the first in name order).
 
     Returns
     -------
@@ -336,12 +339,18 @@ def load_aws(source: object, *, region: str | None = None) -> Network:
     >>> print(net.load_report.kinds())
     {'dangling-reference': 4}
     """
-    return load_documents(read_source(source, region=region))
+    return load_documents(read_source(source), region=region)
 
 
-def load_documents(documents: Iterable[Document], *, report: LoadReport | None = None) -> Network:
-    """Build a network from describe-* documents (the core of :func:`load_aws`, ``from_boto3`` and Terraform)."""
-    builder = _Builder(list(documents), report if report is not None else LoadReport())
+def load_documents(
+    documents: Iterable[Document], *, region: str | None = None, report: LoadReport | None = None
+) -> Network:
+    """Build a network from describe-* documents (the core of :func:`load_aws`, ``from_boto3`` and Terraform).
+
+    ``region`` is the network's home region (where :meth:`~vpcsim.Network.create_vpc` puts new VPCs) and the region
+    of VPCs that neither their document nor an availability zone places; by default the first region met.
+    """
+    builder = _Builder(list(documents), report if report is not None else LoadReport(), region)
     return builder.build()
 
 
@@ -453,8 +462,9 @@ def _region_of_zone(zone: str) -> str | None:
 class _Builder:
     """One import: collects the items of every document by kind, then builds resources kind by kind."""
 
-    def __init__(self, documents: list[Document], report: LoadReport) -> None:
+    def __init__(self, documents: list[Document], report: LoadReport, region: str | None = None) -> None:
         self.report = report
+        self.home = region
         self.items: dict[str, list[_Item]] = {kind: [] for kind in _KINDS}
         self.instances: list[_Item] = []
         self.net: Network | None = None
@@ -534,7 +544,8 @@ class _Builder:
 
     def build(self) -> Network:
         regions = self._regions()
-        first = next(iter(regions), "us-east-1")
+        first = self.home or next(iter(regions), "us-east-1")
+        regions.setdefault(first, [])
         net = Network(region=first, availability_zones=regions.get(first) or None)
         for region, zones in regions.items():
             if region != first:
@@ -893,6 +904,7 @@ class _Builder:
             self.warn(item, "dangling-reference", f"{resource_id} is not loaded: neither is this attachment", rid)
             return
         association = item.child("Association", None)
+        options = vpc_item.child("Options", None) if vpc_item is not None else None
         table = None
         if association is not None and association.text("State", "associated") == "associated":
             table = self._find(association.text("TransitGatewayRouteTableId"), TransitGatewayRouteTable)
@@ -907,6 +919,7 @@ class _Builder:
                 subnets=subnets,
                 association=table,
                 state=item.text("State", "available"),
+                ipv6_support=options is not None and options.text("Ipv6Support", "disable") == "enable",
             )
         )
         if vpc is not None:
@@ -931,7 +944,12 @@ class _Builder:
             self.warn(
                 route, "partial", f"ECMP over {len(targets)} attachments: only {targets[0]} is modelled", table.id
             )
-        table.routes.append(TransitGatewayRoute(cidr, targets[0] if targets and state == "active" else None))
+        target = targets[0] if targets and state == "active" else None
+        if target is not None and self._find(target, TransitGatewayAttachment) is None:
+            self.warn(
+                route, "dangling-reference", f"{target} is not loaded: the route {cidr} is a blackhole", table.id
+            )
+        table.routes.append(TransitGatewayRoute(cidr, target))
 
     # ------------------------------------------------------------ security groups
 
@@ -1014,10 +1032,7 @@ class _Builder:
             low, high = item.number("FromPort", 0 if protocol in (6, 17) else -1), item.number("ToPort", _MISSING)
             if protocol in (6, 17) and (low, high) == (-1, -1):
                 low, high = 0, 65535  # AWS lists "all TCP" from the console as -1/-1 in some exports
-            try:
-                ports = parse_port_range((low, high), protocol, "FromPort")
-            except AwsError as err:
-                raise item.error("FromPort", err.message) from None
+            ports = _ports(item, ("FromPort", low), ("ToPort", high), protocol)
         low, high = ports if ports is not None else (None, None)
         peers: list[tuple[str, dict[str, Any], _Item]] = []
         for key, field in (("IpRanges", "CidrIp"), ("Ipv6Ranges", "CidrIpv6")):
@@ -1146,14 +1161,15 @@ class _Builder:
         return eni
 
     def _public_address(self, eni: NetworkInterface, private: ipaddress.IPv4Address, association: _Item) -> None:
-        """P1/P2: an association with an allocation id (or an owner other than Amazon) is an EIP."""
+        """P1/P2: an association with an allocation id (or an owner other than AWS: BYOIP) is an EIP; AWS's own
+        addresses (IpOwnerId ``amazon``, ``amazon-elb``) are auto-assigned."""
         assert self.net is not None
         public = association.address("PublicIp", 4)
         assert isinstance(public, ipaddress.IPv4Address)
         allocation = association.text("AllocationId", None)
         owner = association.text("IpOwnerId", "amazon")
         self.net._ids.claim(str(public))
-        if allocation is None and owner == "amazon":
+        if allocation is None and owner.startswith("amazon"):  # amazon, amazon-elb: AWS's own addresses
             if private != eni.private_ip:
                 self.warn(association, "partial", "an auto-assigned public IP on a secondary address", eni.id)
             eni.auto_public_ip = public
@@ -1179,6 +1195,8 @@ class _Builder:
             for nic in item.children("NetworkInterfaces"):
                 eni_id = nic.text("NetworkInterfaceId")
                 eni = self._find(eni_id, NetworkInterface)
+                if eni is None and eni_id in self.eni_items:  # listed, and reported, by describe-network-interfaces
+                    continue
                 if eni is None:  # describe-instances alone: its ENI shape is close enough to build from
                     eni = self._interface(eni_id, nic, item.text("SubnetId", None))
                 if eni is None:
@@ -1202,13 +1220,8 @@ class _Builder:
                 )
             tags = item.tags()
             masquerade = tags.pop(MASQUERADE_TAG, None) == "true"
-            # P1: describe-instances does not say whether the launch asked for a public IP; what it shows does.
-            # An EIP (or a stop) hides it: the subnet's setting, the launch default, stands in.
-            primary = enis[0][1]
-            public = primary.auto_public_ip is not None or (
-                (state != "running" or primary.private_ip in primary.elastic_ips)
-                and primary.subnet.map_public_ip_on_launch
-            )
+            launch_tag = tags.pop(PUBLIC_IP_TAG, None)
+            public = launch_public_ip(enis[0][1], state) if launch_tag is None else launch_tag == "true"
             instance = self._claim(
                 Instance(
                     id=rid,
@@ -1532,11 +1545,10 @@ class _Builder:
         icmp: tuple[int, int] | None = None
         if protocol in (6, 17):
             ports = item.child("PortRange", None)
-            low, high = (ports.number("From"), ports.number("To")) if ports is not None else (0, 65535)
-            try:
-                port_range = parse_port_range((low, high), protocol, "PortRange")
-            except AwsError as err:
-                raise item.error("PortRange", err.message) from None
+            if ports is None:
+                port_range = (0, 65535)
+            else:
+                port_range = _ports(ports, ("From", ports.number("From")), ("To", ports.number("To")), protocol)
         elif protocol in (1, 58):
             icmp_item = item.child("IcmpTypeCode", None)
             icmp = (icmp_item.number("Type", -1), icmp_item.number("Code", -1)) if icmp_item is not None else (-1, -1)
@@ -1639,6 +1651,18 @@ def _state(item: _Item, key: str) -> str | None:
     if isinstance(value, Mapping):
         value = value.get("State", value.get("Name", value.get("Code")))
     return value if isinstance(value, str) else None
+
+
+def _ports(item: _Item, low: tuple[str, int], high: tuple[str, int], protocol: int) -> tuple[int, int]:
+    """A port range (TCP/UDP 0..65535, low <= high) or an ICMP type/code (-1..255), naming the bad field."""
+    bounds = (0, 65535) if protocol in (6, 17) else (-1, 255)
+    for key, value in (low, high):
+        if not bounds[0] <= value <= bounds[1]:
+            what = "port" if protocol in (6, 17) else "ICMP type or code"
+            raise item.error(key, f"{value} is not a {what} ({bounds[0]}..{bounds[1]})")
+    if protocol in (6, 17) and low[1] > high[1]:
+        raise item.error(high[0], f"the range {low[1]}-{high[1]} ends before it starts")
+    return low[1], high[1]
 
 
 def _unset(resource: Resource, field: str) -> bool:

@@ -22,10 +22,12 @@ if TYPE_CHECKING:
     from vpcsim.model.vpc import Vpc
     from vpcsim.network import Network
 
-__all__ = ["MASQUERADE_TAG", "dump_aws", "to_aws"]
+__all__ = ["MASQUERADE_TAG", "PUBLIC_IP_TAG", "dump_aws", "launch_public_ip", "to_aws"]
 
 # Host configuration EC2 cannot describe (a NAT instance's masquerading) travels as this tag; load_aws reads it back.
 MASQUERADE_TAG = "vpcsim:masquerade"
+# Whether the launch asked for a public IP (P1), when what describe-instances shows does not tell (launch_public_ip).
+PUBLIC_IP_TAG = "vpcsim:associate-public-ip"
 # The account id written where AWS shapes carry one; exports do not depend on it.
 _ACCOUNT = "000000000000"
 
@@ -247,6 +249,7 @@ def to_aws(net: Network, region: str | None = None) -> dict[str, list[dict[str, 
                 "TransitGatewayId": a.transit_gateway.id,
                 "VpcId": a.vpc.id,
                 "SubnetIds": [s.id for s in a.subnets],
+                "Options": {"Ipv6Support": "enable" if a.ipv6_support else "disable"},
                 "State": a.state,
                 **_tags(a),
             }
@@ -344,11 +347,12 @@ def dump_aws(net: Network, path: str | os.PathLike[str]) -> list[Path]:
     """Write ``net`` as Batfish's snapshot layout: ``<path>/aws_configs/<region>/<Key>.json``; returns the files.
 
     Each region's folder holds its VPCs and what belongs to them; resources of no VPC (transit gateways, prefix
-    lists, customer gateways, unattached gateways) go with the network's own region.
+    lists, customer gateways, unattached gateways) go with the network's own region. The layout does not say which
+    region is the network's home: ``load_aws(path, region=net.region)`` restores it.
     """
     root = Path(path) / "aws_configs"
     written = []
-    regions = dict.fromkeys([net.region, *(v.region for v in net.vpcs)])
+    regions = dict.fromkeys([net.region, *(v.region for v in net.vpcs)])  # load_aws(path, region=net.region)
     for region in regions:
         folder = root / region
         folder.mkdir(parents=True, exist_ok=True)
@@ -647,6 +651,8 @@ def _instance(instance: Any) -> dict[str, Any]:
     tags = dict(instance.tags)
     if instance.masquerade:
         tags[MASQUERADE_TAG] = "true"
+    if launch_public_ip(instance.primary_network_interface, instance.state) != instance.associate_public_ip:
+        tags[PUBLIC_IP_TAG] = "true" if instance.associate_public_ip else "false"
     primary = instance.primary_network_interface
     return {
         "InstanceId": instance.id,
@@ -684,6 +690,15 @@ def _instance(instance: Any) -> dict[str, Any]:
         },
         **({"Tags": [{"Key": k, "Value": v} for k, v in tags.items()]} if tags else {}),
     }
+
+
+def launch_public_ip(primary: NetworkInterface, state: str) -> bool:
+    """P1: what describe-instances tells of a launch's public IP choice: an auto-assigned IP says yes; when an EIP or
+    a stop hides it, the subnet's setting (the launch default) stands in."""
+    if primary.auto_public_ip is not None:
+        return True
+    hidden = state != "running" or primary.private_ip in primary.elastic_ips
+    return hidden and primary.subnet.map_public_ip_on_launch
 
 
 def _peer_info(vpc: Vpc) -> dict[str, Any]:

@@ -44,6 +44,8 @@ class TransitGatewayAttachment(Resource):
     network_interfaces: list[NetworkInterface] = attrs.field(factory=list)
     association: TransitGatewayRouteTable | None = None
     state: str = "available"
+    # AWS's Ipv6Support option (default disable): without it the VPC's IPv6 CIDR does not propagate.
+    ipv6_support: bool = False
 
     def _repr_details(self) -> str:
         return f"{self.resource_type} {self.resource_id} -> {self.transit_gateway.id}"

@@ -191,7 +191,7 @@ def _resolve(
 def _vpn_routed(net: Network, line: Line) -> Any:
     out = np.zeros(line.count, dtype=bool)
     for vpn in net.vpn_connections:
-        for route in vpn.routes:
+        for route in net.on_premises_cidrs(vpn):
             first, stop = line.span(route)
             out[first:stop] = True
     return out

@@ -255,7 +255,7 @@ def _longest_vpn(c: Compiled, line: Line) -> I64:
     for k, vpn in enumerate(c.vpns):
         if vpn.state != "available":
             continue
-        for r in vpn.routes:
+        for r in c.net.on_premises_cidrs(vpn):
             entries.append((*line.span(r), (-r.prefixlen, k, k)))
     out = np.full(line.count, -1, dtype=np.int64)
     for first, stop, value in C._paint(line.count, entries):
