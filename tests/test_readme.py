@@ -19,6 +19,7 @@ def test_readme_python_blocks_run(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "OperationNotPermitted" in out  # the E1 refusal the tour shows
     assert "10.0.1.4" in out  # E4: the first free address of the subnet
+    assert "$.Subnets[0].CidrBlock: '10.0.0/24' is not an IPv4 CIDR block" in out  # ImportFormatError
 
 
 def test_readme_opens_with_the_two_commands() -> None:
