@@ -12,6 +12,7 @@ from vpcsim.errors import AwsError, ImportFormatError, InvalidEndpointError, Inv
 from vpcsim.io.aws import load_aws
 from vpcsim.io.export import dump_aws, to_aws
 from vpcsim.io.report import LoadReport, LoadWarning
+from vpcsim.io.terraform import load_terraform
 from vpcsim.model.addresses import ElasticIp
 from vpcsim.model.gateways import (
     CustomerGateway,
@@ -53,6 +54,7 @@ __all__ = [
     "diff",
     "dump_aws",
     "load_aws",
+    "load_terraform",
     "to_aws",
     "ImportFormatError",
     "LoadReport",
