@@ -11,6 +11,7 @@ from vpcsim.engine.verdict import EXPLANATIONS, Disposition, Hop, Packet, Trace
 from vpcsim.errors import AwsError, ImportFormatError, InvalidEndpointError, InvalidFlowError, VpcsimError
 from vpcsim.io.aws import load_aws
 from vpcsim.io.export import dump_aws, to_aws
+from vpcsim.io.live import from_boto3
 from vpcsim.io.report import LoadReport, LoadWarning
 from vpcsim.io.terraform import load_terraform
 from vpcsim.model.addresses import ElasticIp
@@ -53,6 +54,7 @@ __all__ = [
     "ScopeError",
     "diff",
     "dump_aws",
+    "from_boto3",
     "load_aws",
     "load_terraform",
     "to_aws",

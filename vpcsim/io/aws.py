@@ -631,6 +631,7 @@ class _Builder:
                 entries[entry.network("Cidr")] = entry.text("Description", "")
             if existing is not None:  # an AWS-managed list from describe-prefix-lists: describe-managed adds detail
                 existing.max_entries = item.number("MaxEntries", existing.max_entries)
+                existing.address_family = item.text("AddressFamily", existing.address_family)
                 existing.entries = entries or existing.entries
                 continue
             if "Entries" not in item.data:
@@ -939,7 +940,7 @@ class _Builder:
         if state not in ("active", "blackhole"):
             return
         if state == "active" and not targets:
-            raise route.error("TransitGatewayAttachments", "an active static route needs an attachment")
+            self.warn(route, "dangling-reference", f"the route {cidr} names no attachment: a blackhole", table.id)
         if len(targets) > 1:
             self.warn(
                 route, "partial", f"ECMP over {len(targets)} attachments: only {targets[0]} is modelled", table.id

@@ -21,39 +21,36 @@ if TYPE_CHECKING:
 
 __all__ = ["fetch_documents", "from_boto3"]
 
-# Region-wide calls: (service, operation, key of the response list, top-level key of the document).
+# Region-wide calls: (service, operation, top-level key of the document = key of the response list but where
+# _RESPONSE_KEYS says otherwise).
 _CALLS = (
-    ("ec2", "describe_availability_zones", "AvailabilityZones", "AvailabilityZones"),
-    ("ec2", "describe_vpcs", "Vpcs", "Vpcs"),
-    ("ec2", "describe_subnets", "Subnets", "Subnets"),
-    ("ec2", "describe_route_tables", "RouteTables", "RouteTables"),
-    ("ec2", "describe_network_acls", "NetworkAcls", "NetworkAcls"),
-    ("ec2", "describe_security_groups", "SecurityGroups", "SecurityGroups"),
-    ("ec2", "describe_network_interfaces", "NetworkInterfaces", "NetworkInterfaces"),
-    ("ec2", "describe_addresses", "Addresses", "Addresses"),
-    ("ec2", "describe_instances", "Reservations", "Reservations"),
-    ("ec2", "describe_internet_gateways", "InternetGateways", "InternetGateways"),
-    ("ec2", "describe_egress_only_internet_gateways", "EgressOnlyInternetGateways", "EgressOnlyInternetGateways"),
-    ("ec2", "describe_nat_gateways", "NatGateways", "NatGateways"),
-    ("ec2", "describe_vpc_peering_connections", "VpcPeeringConnections", "VpcPeeringConnections"),
-    ("ec2", "describe_prefix_lists", "PrefixLists", "PrefixLists"),
-    ("ec2", "describe_managed_prefix_lists", "PrefixLists", "ManagedPrefixLists"),
-    ("ec2", "describe_transit_gateways", "TransitGateways", "TransitGateways"),
-    ("ec2", "describe_transit_gateway_attachments", "TransitGatewayAttachments", "TransitGatewayAttachments"),
-    (
-        "ec2",
-        "describe_transit_gateway_vpc_attachments",
-        "TransitGatewayVpcAttachments",
-        "TransitGatewayVpcAttachments",
-    ),
-    ("ec2", "describe_transit_gateway_route_tables", "TransitGatewayRouteTables", "TransitGatewayRouteTables"),
-    ("ec2", "describe_vpn_gateways", "VpnGateways", "VpnGateways"),
-    ("ec2", "describe_vpn_connections", "VpnConnections", "VpnConnections"),
-    ("ec2", "describe_customer_gateways", "CustomerGateways", "CustomerGateways"),
-    ("ec2", "describe_vpc_endpoints", "VpcEndpoints", "VpcEndpoints"),
-    ("elbv2", "describe_load_balancers", "LoadBalancers", "LoadBalancers"),
-    ("elbv2", "describe_target_groups", "TargetGroups", "TargetGroups"),
+    ("ec2", "describe_availability_zones", "AvailabilityZones"),
+    ("ec2", "describe_vpcs", "Vpcs"),
+    ("ec2", "describe_subnets", "Subnets"),
+    ("ec2", "describe_route_tables", "RouteTables"),
+    ("ec2", "describe_network_acls", "NetworkAcls"),
+    ("ec2", "describe_security_groups", "SecurityGroups"),
+    ("ec2", "describe_network_interfaces", "NetworkInterfaces"),
+    ("ec2", "describe_addresses", "Addresses"),
+    ("ec2", "describe_instances", "Reservations"),
+    ("ec2", "describe_internet_gateways", "InternetGateways"),
+    ("ec2", "describe_egress_only_internet_gateways", "EgressOnlyInternetGateways"),
+    ("ec2", "describe_nat_gateways", "NatGateways"),
+    ("ec2", "describe_vpc_peering_connections", "VpcPeeringConnections"),
+    ("ec2", "describe_prefix_lists", "PrefixLists"),
+    ("ec2", "describe_managed_prefix_lists", "ManagedPrefixLists"),
+    ("ec2", "describe_transit_gateways", "TransitGateways"),
+    ("ec2", "describe_transit_gateway_attachments", "TransitGatewayAttachments"),
+    ("ec2", "describe_transit_gateway_vpc_attachments", "TransitGatewayVpcAttachments"),
+    ("ec2", "describe_transit_gateway_route_tables", "TransitGatewayRouteTables"),
+    ("ec2", "describe_vpn_gateways", "VpnGateways"),
+    ("ec2", "describe_vpn_connections", "VpnConnections"),
+    ("ec2", "describe_customer_gateways", "CustomerGateways"),
+    ("ec2", "describe_vpc_endpoints", "VpcEndpoints"),
+    ("elbv2", "describe_load_balancers", "LoadBalancers"),
+    ("elbv2", "describe_target_groups", "TargetGroups"),
 )
+_RESPONSE_KEYS = {"ManagedPrefixLists": "PrefixLists"}  # vpcsim's (and Batfish's) name for the managed lists
 # With vpc_ids, these calls are narrowed on the server too ("vpc-id" filter; AWS takes up to 200 values).
 _VPC_FILTERED = {
     "describe_subnets", "describe_route_tables", "describe_network_acls", "describe_security_groups",
@@ -61,6 +58,7 @@ _VPC_FILTERED = {
 }  # fmt: skip
 _MAX_FILTER_VALUES = 200
 _READ_ONLY = ("describe_", "get_", "search_")
+_ELSEWHERE = ""  # the VPC of a resource that is not listed: none of the wanted ones
 # Error codes that mean "this account or endpoint does not answer that call here", not "the export is wrong".
 _UNSUPPORTED_CODES = {
     "UnsupportedOperation", "InvalidAction", "NotImplemented", "AccessDenied", "AccessDeniedException",
@@ -163,11 +161,11 @@ class _Region:
         return self.clients[service]
 
     def fetch(self) -> Document:
-        for service, operation, response_key, key in _CALLS:
+        for service, operation, key in _CALLS:
             kwargs: dict[str, Any] = {}
             if self.vpc_ids and operation in _VPC_FILTERED and len(self.vpc_ids) <= _MAX_FILTER_VALUES:
                 kwargs["Filters"] = [{"Name": "vpc-id", "Values": self.vpc_ids}]
-            items = self.items(service, operation, response_key, **kwargs)
+            items = self.items(service, operation, _RESPONSE_KEYS.get(key, key), **kwargs)
             if items is not None:
                 self.data[key] = items
         if self.vpc_ids is not None:
@@ -197,11 +195,12 @@ class _Region:
             )
             if entries is not None:
                 prefix_list["Entries"] = entries
-        static = {"Name": "type", "Values": ["static", "propagated"]}
+        route_types = {"Name": "type", "Values": ["static", "propagated"]}
         self.per_item(
             "TransitGatewayStaticRoutes", "TransitGatewayRouteTableId", tables, "Routes",
             lambda table: self.items(
-                "ec2", "search_transit_gateway_routes", "Routes", TransitGatewayRouteTableId=table, Filters=[static]
+                "ec2", "search_transit_gateway_routes", "Routes",
+                TransitGatewayRouteTableId=table, Filters=[route_types],
             ),
         )  # fmt: skip
         propagations = "TransitGatewayRouteTablePropagations"
@@ -308,10 +307,11 @@ def _vpcs_of(key: str, item: Mapping[str, Any], owners: Mapping[str, set[str]]) 
         return {item["ResourceId"]} if item.get("ResourceType") == "vpc" and "ResourceId" in item else set()
     if item.get("VpcId"):
         return {item["VpcId"]}
-    # Items that name no VPC belong to the VPC of what they name (an EIP to its ENI's, a VPN to its gateway's).
+    # Items that name no VPC belong to the VPC of what they name (an EIP to its ENI's, a VPN to its gateway's);
+    # what is not listed was filtered out on the server (another VPC's) or is gone: not one of the wanted VPCs.
     for ref in ("SubnetId", "NetworkInterfaceId", "InstanceId", "VpnGatewayId", "LoadBalancerArn", "TargetGroupArn"):
         if item.get(ref):
-            return owners.get(item[ref], set())
+            return owners.get(item[ref], {_ELSEWHERE})
     return set()
 
 
