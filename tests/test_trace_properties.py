@@ -137,6 +137,8 @@ def test_g4_connected_reply_mirrors_forward_path(net: Network, data: st.DataObje
             continue
         forward, back = _nodes(trace), _nodes(trace.reply)
         note(f"forward nodes {forward}\nreply nodes   {back}")
+        if any(n.startswith("eigw-") for n in back) and not any(n.startswith("eigw-") for n in forward):
+            continue  # asymmetric: in through the IGW, out through an egress-only IGW, which lets replies out (I3)
         assert back == forward[::-1], f"the reply does not retrace the forward path\n{trace}"
 
 
