@@ -737,7 +737,7 @@ class _Builder:
 
     # ------------------------------------------------------------ gateways and VPNs
 
-    def _attached_vpc(self, item: _Item, key: str, rid: str) -> Vpc | None:
+    def _attached_vpc(self, item: _Item, key: str) -> Vpc | None:
         for attachment in item.children(key):
             if attachment.text("State", "available") in ("available", "attached"):
                 vpc = self._vpc(attachment)
@@ -747,9 +747,9 @@ class _Builder:
 
     def _gateways(self) -> None:
         for rid, item in self._unique("InternetGateways", "InternetGatewayId"):
-            self._claim(InternetGateway(id=rid, tags=item.tags(), vpc=self._attached_vpc(item, "Attachments", rid)))
+            self._claim(InternetGateway(id=rid, tags=item.tags(), vpc=self._attached_vpc(item, "Attachments")))
         for rid, item in self._unique("EgressOnlyInternetGateways", "EgressOnlyInternetGatewayId"):
-            vpc = self._attached_vpc(item, "Attachments", rid)
+            vpc = self._attached_vpc(item, "Attachments")
             if vpc is None:
                 self.warn(item, "inactive", f"{rid} is attached to no VPC in the export: not loaded", rid)
                 continue
@@ -762,7 +762,7 @@ class _Builder:
                     id=rid,
                     tags=item.tags(),
                     amazon_side_asn=item.number("AmazonSideAsn", 64512),
-                    vpc=self._attached_vpc(item, "VpcAttachments", rid),
+                    vpc=self._attached_vpc(item, "VpcAttachments"),
                 )
             )
         for rid, item in self._unique("CustomerGateways", "CustomerGatewayId"):
@@ -977,6 +977,8 @@ class _Builder:
     def _security_groups(self) -> None:
         assert self.net is not None
         self.rule_ids = self._rule_ids()
+        # A rule may name a group listed after its own: references are checked against every exported group.
+        self.exported_groups = {i.data.get("GroupId") for i in self.items["SecurityGroups"]}
         for rid, item in self._unique("SecurityGroups", "GroupId"):
             vpc_id = item.text("VpcId", None)
             if vpc_id is None:
@@ -1050,7 +1052,7 @@ class _Builder:
             group_id = peer.text("GroupId", None)
             if group_id is None:
                 raise peer.error("GroupId", "missing (a rule naming a group by name is EC2-Classic)")
-            if group_id not in self._sg_ids():
+            if group_id not in self.exported_groups:
                 self.warn(
                     peer,
                     "dangling-reference",
@@ -1077,11 +1079,6 @@ class _Builder:
                 )
             )
         return rules
-
-    def _sg_ids(self) -> set[str]:
-        if not hasattr(self, "_all_sg_ids"):
-            self._all_sg_ids = {i.data.get("GroupId") for i in self.items["SecurityGroups"]}
-        return self._all_sg_ids  # type: ignore[return-value]
 
     # ------------------------------------------------------------ ENIs and instances
 
