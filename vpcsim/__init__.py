@@ -44,6 +44,7 @@ from vpcsim.network import Network
 from vpcsim.query.diff import Diff, diff
 from vpcsim.query.exposure import Exposure
 from vpcsim.query.scope import AccessScope, Path, PathSpec, ScopeError
+from vpcsim.sim import Simulator
 
 __all__ = [
     "AccessScope",
@@ -52,6 +53,7 @@ __all__ = [
     "Path",
     "PathSpec",
     "ScopeError",
+    "Simulator",
     "diff",
     "dump_aws",
     "from_boto3",

@@ -11,6 +11,7 @@ import copy
 import functools
 import ipaddress
 import re
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
@@ -65,6 +66,7 @@ if TYPE_CHECKING:
     from vpcsim.engine.flows import FlowBatch
     from vpcsim.engine.verdict import Trace
     from vpcsim.query.exposure import Exposure
+    from vpcsim.query.imds import ImdsFindings
     from vpcsim.query.scope import AccessScope, Paths
 
 __all__ = ["Network"]
@@ -170,15 +172,21 @@ def _mutates(method: Callable[Concatenate[Network, P], T]) -> Callable[Concatena
 
     def operation(self: Network, /, *args: P.args, **kwargs: P.kwargs) -> T:
         checkpoint = self._ids.checkpoint()
+        self._depth += 1
         try:
             result = method(self, *args, **kwargs)
         except BaseException:
             self._ids.rollback(checkpoint)
             raise
+        finally:
+            self._depth -= 1
         self._changed()
+        if self._depth == 0 and self._observers:
+            self._notify(method.__name__, args, kwargs, result)
         return result
 
     functools.update_wrapper(operation, method)
+    operation.__vpcsim_operation__ = True  # type: ignore[attr-defined]
     return operation
 
 
@@ -277,6 +285,16 @@ def _bool(value: object, field: str) -> bool:
     return value
 
 
+_ROLE_NAME = re.compile(r"[A-Za-z0-9+=,.@_-]{1,64}")
+
+
+def _role_name(value: object) -> str:
+    """An IAM role name as IAM allows it (1-64 of letters, digits and ``+=,.@_-``)."""
+    if not isinstance(value, str) or not _ROLE_NAME.fullmatch(value):
+        raise _invalid(f"Value ({value!r}) for parameter iamInstanceProfile is not a valid IAM role name.")
+    return value
+
+
 def _count(value: object, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise _invalid(f"Value ({value!r}) for parameter {field} must be a non-negative integer.")
@@ -343,6 +361,9 @@ class Network:
         self._version = 0
         self._graph: nx.MultiDiGraph | None = None
         self._compiled: Compiled | None = None  # the engine's tables, rebuilt after a change (engine.compile)
+        # Who hears of every successful operation (a Simulator running on this network), weakly held.
+        self._observers: list[weakref.WeakMethod[Callable[[str, tuple[Any, ...], dict[str, Any], Any], None]]] = []
+        self._depth = 0  # operations calling operations: only the outermost one is announced
         # What an import (vpcsim.load_aws, from_boto3, load_terraform) could not take as it was; empty otherwise.
         self.load_report = LoadReport()
         self.add_region(region, availability_zones)
@@ -352,6 +373,20 @@ class Network:
     def _changed(self) -> None:
         self._version += 1
         self._graph = None
+
+    def _observe(self, callback: Callable[[str, tuple[Any, ...], dict[str, Any], Any], None]) -> None:
+        """Call ``callback(operation, args, kwargs, result)`` after each successful operation (a bound method,
+        held weakly: a forgotten Simulator stops listening)."""
+        self._observers.append(weakref.WeakMethod(callback))
+
+    def _notify(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], result: Any) -> None:
+        alive = []
+        for ref in self._observers:
+            callback = ref()
+            if callback is not None:
+                alive.append(ref)
+                callback(name, args, kwargs, result)
+        self._observers = alive
 
     @property
     def version(self) -> int:
@@ -600,6 +635,9 @@ class Network:
         clone = Network.__new__(Network)
         memo[id(self)] = clone
         for key, value in self.__dict__.items():
+            if key == "_observers":  # a copy is a new network: simulators of this one do not follow it
+                setattr(clone, key, [])
+                continue
             setattr(clone, key, None if key in ("_graph", "_compiled") else copy.deepcopy(value, memo))
         return clone
 
@@ -893,6 +931,18 @@ class Network:
 
         return check(self, scope)
 
+    def imds_findings(self, *, ports: Sequence[object] | None = None) -> ImdsFindings:
+        """Instances whose metadata service an SSRF from the internet can reach (SPEC M4), with the path and the fix.
+
+        Found: a running instance the internet connects to on an HTTP port (``ports``, by default
+        :data:`vpcsim.query.imds.HTTP_PORTS`) whose IMDS is on, with IMDSv1 allowed (high: role credentials leak
+        through any SSRF) or with tokens required but a hop limit above 1 (medium: a proxy or container can fetch
+        a token). ``.frame()`` tabulates them; the fix is the ``modify-instance-metadata-options`` call.
+        """
+        from vpcsim.query.imds import HTTP_PORTS, imds_findings
+
+        return imds_findings(self, ports=HTTP_PORTS if ports is None else ports)
+
     def _by_name(self, ref: object) -> object:
         """A Name tag stands for its instance (or other resource) when it names exactly one."""
         if not isinstance(ref, str) or ref in self._index:
@@ -947,7 +997,7 @@ class Network:
         assert isinstance(cidr, ipaddress.IPv4Network)
         self._check_vpc_cidr(cidr)
         region = self.region if region is None else region
-        if region not in self._azs:
+        if not isinstance(region, str) or region not in self._azs:
             raise _invalid(f"Value ({region!r}) for parameter region is invalid: add it with add_region first.")
         tag_map = _tags(name, tags)
         ipv6 = (
@@ -2413,12 +2463,16 @@ class Network:
         ipv4 = self._plan_addresses(
             the_subnet,
             4,
-            [*explicit, *secondary_private_ips],
+            [*explicit, *_items(secondary_private_ips, "secondaryPrivateIpAddresses")],
             (0 if explicit else 1) + _count(secondary_private_ip_count, "secondaryPrivateIpAddressCount"),
             "privateIpAddress",
         )
         ipv6 = self._plan_addresses(
-            the_subnet, 6, list(ipv6_addresses), _count(ipv6_address_count, "ipv6AddressCount"), "ipv6Address"
+            the_subnet,
+            6,
+            _items(ipv6_addresses, "ipv6Addresses"),
+            _count(ipv6_address_count, "ipv6AddressCount"),
+            "ipv6Address",
         )
         if not isinstance(description, str):
             raise _invalid(f"Value ({description!r}) for parameter description is invalid.")
@@ -2694,8 +2748,12 @@ class Network:
         ipv6_address_count: int | None = None,
         source_dest_check: bool = True,
         metadata_options: MetadataOptions | Mapping[str, object] | None = None,
+        iam_role: str | None = None,
     ) -> Instance:
         """Launch an instance with its primary ENI (E1) in ``subnet``.
+
+        ``iam_role`` names the role of its instance profile: the instance metadata service hands out credentials
+        for it (M3/M4).
 
         ``security_groups`` omitted means the VPC's default SG; ``associate_public_ip`` None means the subnet's
         ``map_public_ip_on_launch`` (P1). ``ipv6_address_count`` None means one IPv6 address when the subnet
@@ -2728,6 +2786,7 @@ class Network:
         )
         options = self._metadata_options(metadata_options, MetadataOptions())
         check = _bool(source_dest_check, "sourceDestCheck")
+        role = None if iam_role is None else _role_name(iam_role)
         instance = self._add(
             Instance(
                 tags=_tags(name, tags),
@@ -2735,6 +2794,7 @@ class Network:
                 instance_type=instance_type,
                 metadata_options=options,
                 associate_public_ip=public,
+                iam_role=role,
             )
         )
         eni = self._new_interface(
@@ -2812,6 +2872,30 @@ class Network:
         to its own private IP, so private subnets reach the internet through its public address.
         """
         self._get(instance, Instance).masquerade = _bool(masquerade, "masquerade")
+
+    @_mutates
+    def associate_iam_instance_profile(self, instance: Instance | str, role: str) -> None:
+        """AssociateIamInstanceProfile: give the instance a role; IMDS serves its credentials (M3).
+
+        Raises ``IncorrectState`` when the instance already has one (AWS: replace it instead).
+        """
+        the_instance = self._get(instance, Instance)
+        name = _role_name(role)
+        if the_instance.iam_role is not None:
+            raise AwsError(
+                "IncorrectState", f"{the_instance.id} already has an IAM instance profile ({the_instance.iam_role})."
+            )
+        the_instance.iam_role = name
+
+    @_mutates
+    def disassociate_iam_instance_profile(self, instance: Instance | str) -> None:
+        """DisassociateIamInstanceProfile: IMDS stops serving credentials."""
+        the_instance = self._get(instance, Instance)
+        if the_instance.iam_role is None:
+            raise AwsError(
+                "InvalidAssociationID.NotFound", f"{the_instance.id} has no IAM instance profile association."
+            )
+        the_instance.iam_role = None
 
     @_mutates
     def modify_instance_metadata_options(self, instance: Instance | str, /, **options: object) -> MetadataOptions:

@@ -631,10 +631,7 @@ class _Walk:
                    deny=f"a NAT gateway does not translate {protocol_name(packet.protocol)}/IPv{packet.version}"
                    + ("" if nat64 or packet.version == 4 else f" outside {_NAT64_PREFIX} (NAT64)"),
                    packet=packet, quiet=True)  # fmt: skip
-        port = packet.src_port
-        low = EPHEMERAL_PORTS["nat-gateway"][0]
-        if packet.has_ports and port is not None and (self.conn.ephemeral or port < low):
-            port = low  # SPEC N4: NAT gateways remap into 1024-65535; a trace uses the lowest
+        port = self.nat_port(nat, packet)
         if nat64:  # AWS NAT64: 64:ff9b::/96 embeds the IPv4 destination; ICMPv6 echo becomes ICMP echo
             protocol = 1 if packet.protocol == 58 else packet.protocol
             dst_port = _ICMP6_TO_4.get(packet.dst_port or 0, packet.dst_port) if protocol == 1 else packet.dst_port
@@ -648,10 +645,25 @@ class _Walk:
                  f"{_endpoint(out, 'src')}", spec="I4", packet=out)  # fmt: skip
         self.leave_subnet(nat.subnet, out, _FROM_INSIDE)
 
-    def nat_answer(self, nat: NatGateway, packet: Packet) -> NoReturn:
-        """A packet addressed to a NAT gateway: the reply of a connection it made, or unsolicited (dropped)."""
+    def nat_port(self, nat: NatGateway, packet: Packet) -> int | None:
+        """The source port the NAT gateway gives the translated packet (I4: 1024-65535)."""
+        port = packet.src_port
+        low = EPHEMERAL_PORTS["nat-gateway"][0]
+        if packet.has_ports and port is not None and (self.conn.ephemeral or port < low):
+            port = low  # SPEC N4: NAT gateways remap into 1024-65535; a trace uses the lowest
+        return port
+
+    def nat_entry(self, nat: NatGateway, packet: Packet) -> tuple[Packet, int | None] | None:
+        """The translation a packet addressed to the NAT gateway answers: (the request, its new source port)."""
         entry = self.conn.nat.get(nat.id) if self.reply else None
         if entry is None or (packet.has_ports and packet.dst_port != entry[1]):
+            return None
+        return entry
+
+    def nat_answer(self, nat: NatGateway, packet: Packet) -> NoReturn:
+        """A packet addressed to a NAT gateway: the reply of a connection it made, or unsolicited (dropped)."""
+        entry = self.nat_entry(nat, packet)
+        if entry is None:
             self.stop(nat.id, "nat-gateway", Disposition.DENIED_IN, "NGW_UNSOLICITED_INBOUND", spec="I4",
                       detail="a NAT gateway accepts only replies to connections it translated",
                       packet=packet)  # fmt: skip

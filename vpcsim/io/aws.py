@@ -1230,6 +1230,7 @@ class _Builder:
                     metadata_options=metadata,
                     associate_public_ip=public,
                     masquerade=masquerade,
+                    iam_role=_profile_role(item),
                 )
             )
             for index, eni in enis:
@@ -1670,3 +1671,14 @@ def _unset(resource: Resource, field: str) -> bool:
 
 def _gateway_service(service: str) -> bool:
     return service.rsplit(".", 1)[-1] in ("s3", "dynamodb")
+
+
+def _profile_role(item: _Item) -> str | None:
+    """The instance profile's name, from its ARN, stands for the role IMDS serves (the export holds no role name;
+    AWS consoles name the two alike)."""
+    profile = item.child("IamInstanceProfile", None)
+    if profile is None:
+        return None
+    arn = profile.text("Arn", "")
+    name = arn.rsplit("/", 1)[-1] if isinstance(arn, str) else ""
+    return name or None

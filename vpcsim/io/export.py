@@ -680,6 +680,11 @@ def _instance(instance: Any) -> dict[str, Any]:
             }
             for i, eni in enumerate(instance.network_interfaces)
         ],
+        **(
+            {"IamInstanceProfile": {"Arn": f"arn:aws:iam::{_ACCOUNT}:instance-profile/{instance.iam_role}"}}
+            if instance.iam_role
+            else {}
+        ),
         "MetadataOptions": {
             "State": "applied",
             "HttpEndpoint": options.http_endpoint,

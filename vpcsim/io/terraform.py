@@ -1435,6 +1435,9 @@ class _Converter:
             State={"Code": _INSTANCE_STATES.get(state, 16), "Name": state},
             Placement=_clean(AvailabilityZone=values.text("availability_zone"), Tenancy=values.text("tenancy")),
             SourceDestCheck=values.flag("source_dest_check", True),
+            IamInstanceProfile=_clean(Arn=f"arn:aws:iam::000000000000:instance-profile/{profile}")
+            if (profile := values.text("iam_instance_profile"))
+            else None,
             MetadataOptions=_clean(
                 State="applied",
                 HttpTokens=metadata.text("http_tokens"),

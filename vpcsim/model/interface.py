@@ -111,6 +111,8 @@ class Instance(Resource):
     network_interfaces: list[NetworkInterface] = attrs.field(factory=list)
     metadata_options: MetadataOptions = attrs.field(factory=MetadataOptions)
     associate_public_ip: bool = False
+    # The IAM role of its instance profile: IMDS serves credentials for it (M3, M4). None: no profile.
+    iam_role: str | None = None
     # Host configuration EC2 cannot see: the OS masquerades forwarded traffic to its own address (a NAT instance).
     masquerade: bool = False
 
