@@ -13,7 +13,7 @@ import datetime as dt
 import ipaddress
 import shlex
 import urllib.parse
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import attrs
@@ -177,13 +177,33 @@ class _SimWalk(_Walk):
             super().security_groups(eni, packet, egress=egress)  # records the denial as trace does
             return
         group_id, rule = allowing[0]
-        rules = [r for _, r in allowing]
-        untracked = untracked_by_rules(eni, packet, rules, egress)
+        untracked = self.untracked(eni, packet, egress, [r for _, r in allowing], members)
         reason = None if untracked else f"{'ICMP' if packet.protocol in (1, 58) else 'rule'} {rule.id}: {rule}"
         self.new.append((eni, packet, reason))
         note = " (untracked: open to everyone both ways, G5)" if untracked else ""
         self.hop(group_id, kind, "allow", rule=rule.id, detail=f"{rule}{note}", spec="G1, G5" if untracked else "G1",
                  packet=packet)  # fmt: skip
+
+    def untracked(
+        self,
+        eni: NetworkInterface,
+        packet: Packet,
+        egress: bool,
+        allowing: list[SecurityGroupRule],
+        members: Callable[[str, IPAddress], bool],
+    ) -> bool:
+        """G5 judges a flow from its initiator's side: a reply is untracked when the request it answers would be."""
+        if not self.reply:
+            return untracked_by_rules(eni, packet, allowing, egress)
+        request = Packet(packet.protocol, packet.dst, packet.src, packet.dst_port, packet.src_port)
+        peer = request.dst if not egress else request.src
+        opening = [
+            rule
+            for group in eni.security_groups
+            for rule in group.rules(not egress)
+            if _rule_matches(rule, request, peer, self.prefix_list, members)
+        ]
+        return untracked_by_rules(eni, request, opening, not egress)
 
     # I4: ports from the NAT gateway's table; an idled-out TCP connection gets an RST
     def nat_port(self, nat: NatGateway, packet: Packet) -> int | None:
