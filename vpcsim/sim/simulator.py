@@ -303,6 +303,7 @@ class Simulator:
         self._eigw_seen: dict[tuple[str, str], float] = {}
         self._rows: list[dict[str, Any]] = []
         self._next_port: dict[IPAddress, int] = {}
+        self._port_owners: dict[IPAddress, dict[int | None, Connection]] = {}  # client ports and who holds them
         self.connections: list[Connection] = []
         self.imds = MetadataService(net, epoch=epoch, seed=seed)
         net._observe(self._on_change)
@@ -388,6 +389,7 @@ class Simulator:
         if ephemeral:
             packet = attrs.evolve(packet, src_port=self._client_port(packet))
         conn = Connection(f"c{len(self.connections) + 1}", source, destination, packet, self._now)
+        self._port_owners.setdefault(packet.src, {})[packet.src_port] = conn
         if not packet.has_ports:
             conn.ident = len(self.connections) + 1
         self.connections.append(conn)
@@ -445,14 +447,11 @@ class Simulator:
 
     def _client_port(self, packet: Packet) -> int:
         low, high = EPHEMERAL_PORTS["linux"]
-        busy = {
-            c.request.src_port
-            for c in self.connections
-            if c.request.src == packet.src and c.state in ("opening", "established", "broken")
-        }
+        owners = self._port_owners.setdefault(packet.src, {})
         port = self._next_port.get(packet.src, low)
         for _ in range(high - low + 1):
-            if port not in busy:
+            owner = owners.get(port)
+            if owner is None or owner.state not in ("opening", "established", "broken"):
                 break
             port = low if port >= high else port + 1
         else:
@@ -657,7 +656,8 @@ class Simulator:
             self._eigw_seen.pop(k)
 
     def _connection(self, conn_id: str) -> Connection | None:
-        return next((c for c in self.connections if c.id == conn_id), None)
+        index = int(conn_id[1:]) - 1
+        return self.connections[index] if 0 <= index < len(self.connections) else None
 
     def _purge(self) -> None:
         """State of resources that are gone or not running goes with them: a stopped instance's connection
@@ -743,6 +743,7 @@ class Simulator:
         target = Endpoint("link-local", address, f"instance-metadata ({address})")
         packet = Packet(6, src, address, self._client_port(Packet(6, src, address, 0, 80)), _IMDS_PORT)
         conn = Connection(f"c{len(self.connections) + 1}", source_end, target, packet, self._now)
+        self._port_owners.setdefault(src, {})[packet.src_port] = conn
         self.connections.append(conn)
         label = f"{method.upper()} {path}"
         result = self._send(conn, "forward", frozenset({"SYN"}))
