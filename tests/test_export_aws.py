@@ -588,3 +588,18 @@ def test_round_trip_keeps_a_launch_without_public_ip_hidden_by_an_eip() -> None:
         side.disassociate_address(eip.id)
     assert back.reachable(INTERNET, "web", port=80) == net.reachable(INTERNET, "web", port=80)
     assert back.snapshot() == net.snapshot()
+
+
+def test_iam_instance_profile_round_trips_as_the_profile_arn() -> None:
+    """The role IMDS serves credentials for (M3) travels as describe-instances' IamInstanceProfile."""
+    net = vpcsim.Network(seed=21)
+    subnet = net.create_subnet(net.create_vpc("10.0.0.0/16"), "10.0.1.0/24")
+    with_role = net.run_instance(subnet, iam_role="web-app")
+    net.run_instance(subnet)
+    instances = [i for r in net.to_aws()["Reservations"] for i in r["Instances"]]
+    profiles = {i["InstanceId"]: i.get("IamInstanceProfile") for i in instances}
+    assert profiles[with_role.id] == {"Arn": "arn:aws:iam::000000000000:instance-profile/web-app"}
+    assert sum(p is None for p in profiles.values()) == 1
+    again = vpcsim.load_aws(net.to_aws())
+    assert again.get(with_role.id).iam_role == "web-app"
+    assert again.snapshot() == net.snapshot()

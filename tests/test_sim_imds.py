@@ -183,3 +183,20 @@ def test_m4_findings_and_the_simulated_ssrf_fix_agree(seeds: Seeds, sim: vpcsim.
     sim.modify_instance_metadata_options(seeds.instance, http_tokens="required", http_put_response_hop_limit=1)
     assert len(seeds.net.imds_findings()) == 0
     assert sim.curl(seeds.instance, f"curl {IMDS}/latest/meta-data/").status == 401
+
+
+def test_iam_instance_profile_operations_refuse_with_aws_codes(seeds: Seeds) -> None:
+    net = seeds.net
+    with pytest.raises(vpcsim.AwsError, match="not a valid IAM role name") as bad:
+        net.run_instance(seeds.subnet, iam_role="no spaces allowed")
+    assert bad.value.code == "InvalidParameterValue"
+    with pytest.raises(vpcsim.AwsError) as missing:
+        net.disassociate_iam_instance_profile(seeds.instance)
+    assert missing.value.code == "InvalidAssociationID.NotFound"
+    net.associate_iam_instance_profile(seeds.instance, "web-app")
+    before = net.snapshot()
+    with pytest.raises(vpcsim.AwsError) as twice:
+        net.associate_iam_instance_profile(seeds.instance, "other")
+    assert twice.value.code == "IncorrectState"
+    assert net.snapshot() == before
+    assert seeds.instance.iam_role == "web-app"

@@ -948,6 +948,7 @@ def test_a_primary_eni_resource_without_a_network_interface_block_is_attached(tm
             "private_ip": "10.0.1.10",
             "primary_network_interface_id": "eni-p",
             "instance_type": "t3.micro",
+            "iam_instance_profile": "web-app",
         },
     )
     bare = resource("aws_instance", "bare", {"id": "i-2", "subnet_id": "subnet-1", "private_ip": "10.0.1.20"})
@@ -959,6 +960,7 @@ def test_a_primary_eni_resource_without_a_network_interface_block_is_attached(tm
     first, second = net.get("i-1"), net.get("i-2")
     assert first.primary_network_interface is net.get("eni-p")
     assert first.primary_network_interface.source_dest_check is False
+    assert (first.iam_role, second.iam_role) == ("web-app", None)  # IMDS serves the profile's credentials (M3)
     assert [str(a) for a in second.primary_network_interface.private_ip_addresses] == ["10.0.1.20"]
     assert [g.id for g in second.security_groups] == ["sg-d"]  # launched without groups: the VPC's default
     assert second.primary_network_interface.id.startswith("eni-0")  # AWS has one; the state did not name it
