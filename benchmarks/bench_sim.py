@@ -1,8 +1,8 @@
 """Simulator benchmark: packets per second through the stateful walk, and filling a NAT gateway to its limit.
 
 Run by hand (figures go into the README): ``python benchmarks/bench_sim.py [--connections 2000] [--fill]``.
-``--fill`` opens 55,000 connections from one host (explicit source ports) through a NAT gateway to one destination (the I4 limit) and
-the 55,001st, which fails with ErrorPortAllocation.
+``--fill`` opens 55,000 connections from one host (explicit source ports) through a NAT gateway to one destination
+(the I4 limit) and the 55,001st, which fails with ErrorPortAllocation.
 """
 
 from __future__ import annotations

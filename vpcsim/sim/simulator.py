@@ -10,6 +10,7 @@ through the simulator or on the network itself) apply to the next packet.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import ipaddress
 import shlex
 import urllib.parse
@@ -237,7 +238,11 @@ class _SimWalk(_Walk):
     # I3: the egress-only internet gateway's state, with its idle timers
     def eigw_out(self, eigw: EgressOnlyInternetGateway, packet: Packet, origin: str) -> NoReturn:
         if not self.reply and packet.version == 6:
-            self.sim._eigw_seen[(eigw.id, self.connection.id)] = self.sim.now
+            key = (eigw.id, self.connection.id)
+            fresh = key not in self.sim._eigw_seen
+            self.sim._eigw_seen[key] = self.sim.now
+            if fresh:
+                self.sim._schedule(2, key)
         super().eigw_out(eigw, packet, origin)
 
     # M1/M3: the metadata service answers over HTTP, also to say it is disabled (403)
@@ -299,6 +304,10 @@ class Simulator:
         self._now = 0.0
         self._ports_per_destination = nat_connections_per_destination
         self._conntrack: dict[str, dict[FlowKey, ConntrackEntry]] = {}
+        self._hosts: dict[str, str | None] = {}  # the instance an ENI's tracking entries were made on
+        self._swept = 0.0  # the clock of the last expiry sweep
+        self._timers: list[tuple[float, int, int, Any]] = []  # (when, order, kind, state): a heap, lazily refreshed
+        self._timer_seq = 0
         self._nat: dict[str, NatTable] = {}
         self._eigw_seen: dict[tuple[str, str], float] = {}
         self._rows: list[dict[str, Any]] = []
@@ -324,19 +333,20 @@ class Simulator:
         self._now = until
 
     def _expire(self, until: float) -> None:
+        """Expire what idles out by ``until``, in time order. An edit (a lower timeout) can make state overdue: it
+        expires at the first sweep after the edit, never before the previous sweep."""
+        floor, self._swept = self._swept, until
         due: list[tuple[float, int, Any]] = []
-        for table in self._conntrack.values():
-            for entry in table.values():
-                eni = self.net._index.get(entry.network_interface)
-                config = eni.connection_tracking if isinstance(eni, NetworkInterface) else ConnectionTracking()
-                due.append((entry.last_seen + entry.timeout(config), 0, entry))
-        for nat_table in self._nat.values():
-            due.extend((when, 1, (nat_table, mapping)) for when, mapping in nat_table.expiring())
-        for (eigw_id, conn_id), seen in self._eigw_seen.items():
-            conn = self._connection(conn_id)
-            if conn is not None:  # the gateway's own timeouts are not published: the ENI defaults stand in (G6)
-                due.append((seen + _default_timeout(conn.request.protocol), 2, (eigw_id, conn_id)))
-        for when, kind, item in sorted((d for d in due if d[0] <= until), key=lambda d: (d[0], d[1])):
+        while self._timers and self._timers[0][0] <= until:
+            _, _, kind, item = heapq.heappop(self._timers)
+            when = self._due(kind, item)
+            if when is None:
+                continue  # gone already (closed, purged, expired)
+            if when > until:
+                self._schedule(kind, item, when)  # refreshed since it was scheduled
+            else:
+                due.append((max(when, floor), kind, item))
+        for when, kind, item in sorted(due, key=lambda d: (d[0], d[1])):
             if kind == 0:
                 self._conntrack[item.network_interface].pop(item.key, None)
                 self._record("expire", time=when, component=item.network_interface,
@@ -356,6 +366,45 @@ class Simulator:
                     conn._walk_state.egress_only.discard(item[0])
                 self._record("expire", time=when, component=item[0], connection=item[1],
                              explanation="EIGW_IDLE_TIMEOUT", detail="egress-only state idled out (I3)")  # fmt: skip
+
+    def _due(self, kind: int, item: Any) -> float | None:
+        """When a piece of state idles out, by the configuration of now; None when it is gone."""
+        if kind == 0:
+            entry: ConntrackEntry = item
+            if self._conntrack.get(entry.network_interface, {}).get(entry.key) is not entry:
+                return None
+            eni = self.net._index.get(entry.network_interface)
+            config = eni.connection_tracking if isinstance(eni, NetworkInterface) else ConnectionTracking()
+            return entry.last_seen + entry.timeout(config)
+        if kind == 1:
+            table: NatTable = item[0]
+            mapping: NatMapping = item[1]
+            if self._nat.get(table.nat_id) is not table or table.find(mapping.request, mapping.ident) is not mapping:
+                return None
+            return mapping.last_seen + IDLE_TIMEOUT
+        seen = self._eigw_seen.get(item)
+        conn = self._connection(item[1])
+        if seen is None or conn is None:
+            return None
+        return seen + _default_timeout(conn.request.protocol)  # not published for the gateway: the ENI defaults
+
+    def _schedule(self, kind: int, item: Any, when: float | None = None) -> None:
+        when = self._due(kind, item) if when is None else when
+        if when is not None:
+            self._timer_seq += 1
+            heapq.heappush(self._timers, (when, self._timer_seq, kind, item))
+
+    def _reschedule(self) -> None:
+        """After an edit (a timeout may have changed), every timer again from the configuration of now."""
+        self._timers = []
+        for table in self._conntrack.values():
+            for entry in table.values():
+                self._schedule(0, entry)
+        for nat_table in self._nat.values():
+            for mapping in nat_table.mappings:
+                self._schedule(1, (nat_table, mapping))
+        for key in self._eigw_seen:
+            self._schedule(2, key)
 
     # ------------------------------------------------------------------ connections
 
@@ -405,6 +454,9 @@ class Simulator:
                 conn.state = "reset" if "RST" in result.detail else "failed"
                 return conn
         conn.state = "established"
+        for hop in conn.results[0].hops:  # CloudWatch's running count of connections made through the NAT gateway
+            if hop.kind == "nat-gateway" and hop.component in self._nat:
+                self._nat[hop.component].metrics["ConnectionEstablishedCount"] += 1
         return conn
 
     def send(
@@ -461,6 +513,7 @@ class Simulator:
 
     def _send(self, conn: Connection, direction: str, flags: frozenset[str]) -> PacketResult:
         self._purge()
+        self._expire(self._now)  # an edit may have made state overdue (a lower timeout)
         if direction == "forward":
             packet, start = conn.request, _start(conn.client)
         else:
@@ -628,11 +681,15 @@ class Simulator:
                                    reason)  # fmt: skip
             entry.see(packet, flags, self._now)
             self._conntrack.setdefault(eni.id, {})[entry.key] = entry
+            self._hosts[eni.id] = eni.instance.id if eni.instance is not None else None
+            self._schedule(0, entry)
         for mapping in walk.nat_seen:
             mapping.last_seen = self._now
         for table, mapping in walk.nat_opened:
             if "RST" in flags:
                 table.close(mapping)
+            else:
+                self._schedule(1, (table, mapping))
         for eigw_id in list(conn._walk_state.egress_only):
             if any(h.component == eigw_id for h in walk.hops):
                 self._eigw_seen[(eigw_id, conn.id)] = self._now
@@ -665,7 +722,9 @@ class Simulator:
         for eni_id in list(self._conntrack):
             eni = self.net._index.get(eni_id)
             instance = eni.instance if isinstance(eni, NetworkInterface) else None
-            if not isinstance(eni, NetworkInterface) or (instance is not None and instance.state != "running"):
+            moved = (instance.id if instance is not None else None) != self._hosts.get(eni_id)
+            down = instance is not None and instance.state != "running"
+            if not isinstance(eni, NetworkInterface) or moved or down:
                 del self._conntrack[eni_id]
         for nat_id in list(self._nat):
             nat = self.net._index.get(nat_id)
@@ -688,10 +747,6 @@ class Simulator:
         table = self._nat_table(nat)
         metrics = dict(table.metrics)
         metrics["ActiveConnectionCount"] = len(table)
-        metrics["ConnectionEstablishedCount"] = sum(
-            1 for c in self.connections if c.state == "established" and any(
-                h.component == nat.id for r in c.results[:1] for h in r.hops)
-        )  # fmt: skip
         return metrics
 
     def nat_connections(self, nat_gateway: NatGateway | str) -> list[NatMapping]:
@@ -709,6 +764,7 @@ class Simulator:
             if isinstance(instance, Instance):
                 self.imds.forget(instance)
         self._purge()
+        self._reschedule()
 
     def __getattr__(self, name: str) -> Any:
         """Network operations, applied live: ``sim.revoke_security_group_ingress(sg, ...)``."""
