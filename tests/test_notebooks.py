@@ -29,6 +29,15 @@ def test_notebook_runs(path: Path) -> None:
         assert "OperationNotPermitted" in text  # E1: the primary ENI stays
         assert "blackhole" in text  # R6: the what-if copy lost its NAT gateway
         assert "unchanged: True" in text  # SPEC X: refusals change nothing
+    if path.name.startswith("03-"):
+        assert "old session after the revoke: True True" in text  # G4: a tracked session outlives its rule
+        assert "new session: failed ENI_SG_RULES_MISMATCH" in text
+        assert "after one exchange: udp 30 s" in text  # G6
+        assert "late answer after 31 s: ENI_SG_RULES_MISMATCH" in text
+        assert "after two exchanges: udp stream 180 s" in text
+        assert "v1 after the change: 401" in text  # M3
+        assert "container with hop limit 1: None" in text
+        assert "findings left: 0" in text  # M4
     if path.name.startswith("02-"):
         assert "EXITS_NETWORK connected: True" in text  # I4: out through the NAT gateway, the reply back
         assert "DENIED_IN SUBNET_ACL_RESTRICTION" in text  # the data subnet's NACL stops web -> db
