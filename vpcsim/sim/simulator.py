@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import ipaddress
+import re
 import shlex
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -27,6 +28,7 @@ from vpcsim.engine.trace import (
     _Connection,
     _leads_to,
     _Outcome,
+    _start,
     _Walk,
     flow_packet,
     reply_packet,
@@ -166,14 +168,8 @@ class _SimWalk(_Walk):
             self.hop(component, kind, "allow", rule="tracked", spec="G4",
                      detail=f"a packet of a tracked connection ({entry.reason})", packet=packet)  # fmt: skip
             return
-        peer = packet.dst if egress else packet.src
         members = self.group_members(eni.vpc)
-        allowing: list[tuple[str, SecurityGroupRule]] = [
-            (group.id, rule)
-            for group in eni.security_groups
-            for rule in group.rules(egress)
-            if _rule_matches(rule, packet, peer, self.prefix_list, members)
-        ]
+        allowing = self.matching(eni, packet, egress, members)
         if not allowing:
             super().security_groups(eni, packet, egress=egress)  # records the denial as trace does
             return
@@ -184,6 +180,18 @@ class _SimWalk(_Walk):
         note = " (untracked: open to everyone both ways, G5)" if untracked else ""
         self.hop(group_id, kind, "allow", rule=rule.id, detail=f"{rule}{note}", spec="G1, G5" if untracked else "G1",
                  packet=packet)  # fmt: skip
+
+    def matching(
+        self, eni: NetworkInterface, packet: Packet, egress: bool, members: Callable[[str, IPAddress], bool]
+    ) -> list[tuple[str, SecurityGroupRule]]:
+        """Every (group id, rule) of the ENI's SGs that allows the packet in that direction (G1, G2)."""
+        peer = packet.dst if egress else packet.src
+        return [
+            (group.id, rule)
+            for group in eni.security_groups
+            for rule in group.rules(egress)
+            if _rule_matches(rule, packet, peer, self.prefix_list, members)
+        ]
 
     def untracked(
         self,
@@ -197,13 +205,7 @@ class _SimWalk(_Walk):
         if not self.reply:
             return untracked_by_rules(eni, packet, allowing, egress)
         request = Packet(packet.protocol, packet.dst, packet.src, packet.dst_port, packet.src_port)
-        peer = request.dst if not egress else request.src
-        opening = [
-            rule
-            for group in eni.security_groups
-            for rule in group.rules(not egress)
-            if _rule_matches(rule, request, peer, self.prefix_list, members)
-        ]
+        opening = [rule for _, rule in self.matching(eni, request, not egress, members)]
         return untracked_by_rules(eni, request, opening, not egress)
 
     # I4: ports from the NAT gateway's table; an idled-out TCP connection gets an RST
@@ -915,14 +917,6 @@ def _default_timeout(protocol: int) -> float:
     return defaults.udp_stream_timeout if protocol == 17 else OTHER_TIMEOUT
 
 
-def _start(endpoint: Endpoint) -> tuple[object, ...]:
-    if endpoint.network_interface is not None:
-        return ("eni", endpoint.network_interface)
-    if endpoint.kind == "on-premises":
-        return ("vpn", endpoint.vpn_connection)
-    return ("internet",)
-
-
 def _deciding(hops: Sequence[Hop], delivered: bool) -> Hop | None:
     """The hop that decided: the drop, or (delivered) the last security group that let the packet in."""
     if not hops:
@@ -1052,8 +1046,6 @@ def _parse_curl(command: object, variables: Mapping[str, str]) -> tuple[str, str
 
 
 def _expand(word: str, variables: Mapping[str, str]) -> str:
-    import re
-
     def value(match: re.Match[str]) -> str:
         name = match.group(1) or match.group(2)
         if name not in variables:
