@@ -26,6 +26,7 @@ from vpcsim.model.gateways import (
 )
 from vpcsim.model.instance_types import InstanceTypeInfo, instance_type_info
 from vpcsim.model.interface import ConnectionTracking, Instance, MetadataOptions, NetworkInterface
+from vpcsim.model.load_balancer import HealthCheck, Listener, LoadBalancer, Target, TargetGroup, TargetHealth
 from vpcsim.model.nacl import NetworkAcl, NetworkAclEntry
 from vpcsim.model.peering import VpcPeeringConnection
 from vpcsim.model.prefix_list import ManagedPrefixList
@@ -43,10 +44,18 @@ from vpcsim.model.vpc import Vpc
 from vpcsim.network import Network
 from vpcsim.query.diff import Diff, diff
 from vpcsim.query.exposure import Exposure
+from vpcsim.query.resilience import Resilience
 from vpcsim.query.scope import AccessScope, Path, PathSpec, ScopeError
 from vpcsim.sim import Simulator
 
 __all__ = [
+    "HealthCheck",
+    "Listener",
+    "LoadBalancer",
+    "Resilience",
+    "Target",
+    "TargetGroup",
+    "TargetHealth",
     "AccessScope",
     "Diff",
     "Exposure",

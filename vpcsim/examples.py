@@ -5,7 +5,7 @@ from __future__ import annotations
 from vpcsim.engine.endpoints import INTERNET, internet
 from vpcsim.network import Network
 
-__all__ = ["DEMO_QUESTIONS", "demo_network"]
+__all__ = ["DEMO_QUESTIONS", "NLB_QUESTIONS", "demo_network", "private_api_behind_nlb"]
 
 # What `vpcsim demo` asks of the demo network: (question, source, destination, protocol, port).
 DEMO_QUESTIONS: list[tuple[str, object, object, str, int | None]] = [
@@ -121,4 +121,71 @@ def demo_network() -> Network:
     net.create_route(private_rt, "10.1.0.0/16", pcx)
     net.create_route(shared.main_route_table, "10.0.10.0/24", pcx)
     net.authorize_security_group_ingress(api_sg, protocol="tcp", ports=9100, source_group=monitoring_sg)
+    return net
+
+
+# What `vpcsim demo` asks of the private-API-behind-an-NLB network: (question, source, destination, protocol, port).
+NLB_QUESTIONS: list[tuple[str, object, object, str, int | None]] = [
+    ("Can the internet call the API through the NLB (TCP 443)?", INTERNET, "api-nlb", "tcp", 443),
+    ("Can the internet use plain HTTP on the NLB?", INTERNET, "api-nlb", "tcp", 80),
+    ("Can the internet reach an API server directly?", INTERNET, "api-a", "tcp", 8443),
+    ("Can api-a call out to the internet (through nat-a)?", "api-a", INTERNET, "tcp", 443),
+    ("Can api-b call out to the internet (through nat-b)?", "api-b", INTERNET, "tcp", 443),
+    ("Can api-a reach api-b's port directly?", "api-a", "api-b", "tcp", 8443),
+]  # fmt: skip
+
+
+def private_api_behind_nlb() -> Network:
+    """The founding example: API servers in private subnets of two AZs behind an internet-facing Network Load
+    Balancer, with a NAT gateway per AZ.
+
+    - ``api`` VPC 10.0.0.0/16: public subnets ``public-a``/``public-b`` (10.0.0.0/24, 10.0.1.0/24) route to the
+      internet gateway; each holds a NAT gateway (``nat-a``, ``nat-b``) and a node of the NLB.
+    - Private subnets ``private-a``/``private-b`` (10.0.10.0/24, 10.0.11.0/24) route 0.0.0.0/0 to their own AZ's
+      NAT gateway. ``api-a`` and ``api-b`` (one per AZ, SG ``api``) serve TCP 8443.
+    - ``api-nlb`` (internet-facing, no security groups, cross-zone off as NLBs default) listens on TCP 443 and
+      forwards to target group ``api-tg`` (TCP 8443, instance targets, TCP health checks on the traffic port).
+      Instance targets keep the client's IP (L1), so the ``api`` SG allows 8443 from 0.0.0.0/0; the servers have
+      no public address, so only the NLB reaches them from outside.
+
+    Examples
+    --------
+    >>> net = private_api_behind_nlb()
+    >>> net.reachable(INTERNET, "api-nlb", "tcp", 443)
+    True
+    >>> [h.state for h in net.describe_target_health("api-tg")]
+    ['healthy', 'healthy']
+    >>> with net.what_if() as alt:
+    ...     alt.fail_az("us-east-1a")
+    ...     alt.reachable(INTERNET, "api-nlb", "tcp", 443), alt.reachable("api-b", INTERNET, "tcp", 443)
+    (True, True)
+    """
+    net = Network(region="us-east-1", seed=8)
+    vpc = net.create_vpc("10.0.0.0/16", name="api")
+    igw = net.create_internet_gateway(name="api-igw")
+    net.attach_internet_gateway(igw, vpc)
+    public_rt = net.create_route_table(vpc, name="public-rt")
+    net.create_route(public_rt, "0.0.0.0/0", igw)
+    api_sg = net.create_security_group(vpc, "api", description="8443 from clients (the NLB keeps their IPs)")
+    net.authorize_security_group_ingress(api_sg, protocol="tcp", ports=8443, cidr="0.0.0.0/0")
+    publics = []
+    servers = []
+    for index, zone in enumerate(("a", "b")):
+        public = net.create_subnet(vpc, f"10.0.{index}.0/24", az=f"us-east-1{zone}", name=f"public-{zone}")
+        net.associate_route_table(public_rt, public)
+        publics.append(public)
+        nat = net.create_nat_gateway(
+            public, allocation=net.allocate_address(name=f"nat-{zone}-eip"), name=f"nat-{zone}"
+        )
+        private = net.create_subnet(vpc, f"10.0.{10 + index}.0/24", az=f"us-east-1{zone}", name=f"private-{zone}")
+        private_rt = net.create_route_table(vpc, name=f"private-rt-{zone}")
+        net.create_route(private_rt, "0.0.0.0/0", nat)
+        net.associate_route_table(private_rt, private)
+        servers.append(
+            net.run_instance(private, instance_type="m5.large", security_groups=[api_sg], name=f"api-{zone}")
+        )
+    nlb = net.create_load_balancer("api-nlb", publics, type="network", scheme="internet-facing")
+    group = net.create_target_group("api-tg", protocol="TCP", port=8443, vpc=vpc, health_check_protocol="TCP")
+    net.register_targets(group, servers)
+    net.create_listener(nlb, protocol="TCP", port=443, target_group=group)
     return net

@@ -41,6 +41,17 @@ from vpcsim.model.gateways import (
 )
 from vpcsim.model.instance_types import instance_type_info
 from vpcsim.model.interface import ConnectionTracking, Instance, MetadataOptions, NetworkInterface
+from vpcsim.model.load_balancer import (
+    ALB_PROTOCOLS,
+    NLB_PROTOCOLS,
+    PROTOCOL_NUMBERS,
+    HealthCheck,
+    Listener,
+    LoadBalancer,
+    Target,
+    TargetGroup,
+    TargetHealth,
+)
 from vpcsim.model.nacl import NetworkAcl, NetworkAclEntry
 from vpcsim.model.peering import VpcPeeringConnection
 from vpcsim.model.prefix_list import ManagedPrefixList
@@ -64,9 +75,11 @@ if TYPE_CHECKING:
     from vpcsim.engine.compile import Compiled
     from vpcsim.engine.evaluate import Evaluation
     from vpcsim.engine.flows import FlowBatch
+    from vpcsim.engine.health import _Cache
     from vpcsim.engine.verdict import Trace
     from vpcsim.query.exposure import Exposure
     from vpcsim.query.imds import ImdsFindings
+    from vpcsim.query.resilience import Resilience
     from vpcsim.query.scope import AccessScope, Paths
 
 __all__ = ["Network"]
@@ -97,6 +110,9 @@ _NOT_FOUND: dict[type[Resource], tuple[str, str]] = {
     CustomerGateway: ("InvalidCustomerGatewayID.NotFound", "customer gateway"),
     VpnConnection: ("InvalidVpnConnectionID.NotFound", "VPN connection"),
     VpcEndpoint: ("InvalidVpcEndpointId.NotFound", "VPC endpoint"),
+    LoadBalancer: ("LoadBalancerNotFound", "load balancer"),
+    TargetGroup: ("TargetGroupNotFound", "target group"),
+    Listener: ("ListenerNotFound", "listener"),
 }
 
 _ID_PREFIX: dict[type[Resource], str] = {
@@ -144,6 +160,9 @@ _GATEWAY_SERVICES: dict[str, tuple[str, ...]] = {
     "dynamodb": ("3.218.180.0/22", "3.218.184.0/22", "52.94.0.0/22", "52.119.224.0/20"),
 }
 
+# ELBv2 names: 1-32 letters, digits and hyphens, no hyphen at either end.
+_ELB_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?")
+ACCOUNT_ID = "000000000000"  # the account of ARNs vpcsim makes
 _DEFAULT_AZ_COUNT = {"us-east-1": 6, "us-west-2": 4}
 
 # SPEC R6: the kinds of route target, by id prefix.
@@ -221,6 +240,11 @@ def _merge_options(options: Options | Mapping[str, object] | None, base: Options
 def _check_range(value: object, field: str, low: int, high: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise _invalid(f"Value ({value!r}) for {field} is invalid: {low}..{high}.")
+
+
+def _check_elb_port(value: object, field: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+        raise AwsError("ValidationError", f"Value ({value!r}) for {field} is invalid: 1..65535.")
 
 
 def _peering_status(requester: Vpc, accepter: Vpc, wanted: str) -> tuple[str, str]:
@@ -366,6 +390,9 @@ class Network:
         self._depth = 0  # operations calling operations: only the outermost one is announced
         # What an import (vpcsim.load_aws, from_boto3, load_terraform) could not take as it was; empty otherwise.
         self.load_report = LoadReport()
+        # Injected failures (fail, fail_az): resource ids and AZ names. Not AWS state: never exported.
+        self._failed: set[str] = set()
+        self._health: _Cache | None = None  # load balancer health checks, per version (engine.health)
         self.add_region(region, availability_zones)
 
     # ------------------------------------------------------------------ plumbing
@@ -638,7 +665,7 @@ class Network:
             if key == "_observers":  # a copy is a new network: simulators of this one do not follow it
                 setattr(clone, key, [])
                 continue
-            setattr(clone, key, None if key in ("_graph", "_compiled") else copy.deepcopy(value, memo))
+            setattr(clone, key, None if key in ("_graph", "_compiled", "_health") else copy.deepcopy(value, memo))
         return clone
 
     @property
@@ -667,7 +694,7 @@ class Network:
             "region": self.region,
             "availability_zones": self.availability_zones,
             "quotas": _plain(self.quotas),
-        }
+        } | ({"failures": self.failures} if self._failed else {})
         return {"network": network} | {rid: _plain_fields(resource) for rid, resource in self._index.items()}
 
     def to_aws(self, region: str | None = None) -> dict[str, list[dict[str, Any]]]:
@@ -1734,7 +1761,7 @@ class Network:
         elif isinstance(obj, InternetGateway | VpnGateway):
             usable = obj.vpc is table.vpc
         elif isinstance(obj, NatGateway):
-            usable = obj.state == "available"
+            usable = obj.state == "available" and self.down(obj) is None  # a failed NAT gateway blackholes
         elif isinstance(obj, NetworkInterface):
             usable = obj.requester_managed or (obj.instance is not None and obj.instance.state == "running")
         elif isinstance(obj, Instance):
@@ -2855,6 +2882,9 @@ class Network:
             eni.delete_on_termination = False
         the_instance.network_interfaces.clear()
         the_instance.state = "terminated"
+        for group in self.target_groups:  # ELB deregisters terminated instances
+            group.targets = [t for t in group.targets if t.id != the_instance.id]
+        self._failed.discard(the_instance.id)
         self._remove(the_instance)
         self._refresh_routes()
 
@@ -3177,6 +3207,7 @@ class Network:
         if nat.network_interface is not None:
             self._delete_interface(nat.network_interface)
         self._remove(nat)
+        self._failed.discard(nat.id)
         self._refresh_routes()
 
     # ------------------------------------------------------------------ VPC peering
@@ -3758,6 +3789,658 @@ class Network:
         for table in self.route_tables:
             table.routes = [r for r in table.routes if r.target != the_endpoint.id]
         self._remove(the_endpoint)
+
+    # ------------------------------------------------------------------ Elastic Load Balancing v2 (L1-L3)
+
+    @property
+    def load_balancers(self) -> list[LoadBalancer]:
+        return self._all(LoadBalancer)
+
+    @property
+    def target_groups(self) -> list[TargetGroup]:
+        return self._all(TargetGroup)
+
+    @property
+    def listeners(self) -> list[Listener]:
+        return self._all(Listener)
+
+    def _elb_arn(self, kind: str) -> str:
+        while True:
+            suffix = f"{self._ids.bits(64):016x}"
+            arn = f"arn:aws:elasticloadbalancing:{self.region}:{ACCOUNT_ID}:{kind}/{suffix}"
+            if self._ids.claim(arn):
+                return arn
+
+    def _get_elb(self, ref: object, kind: type[R]) -> R:
+        """A load balancer or target group by object, ARN or name (as the ELBv2 API takes ``Names``)."""
+        if isinstance(ref, str) and not ref.strip().startswith("arn:"):
+            for found in self._all(kind):
+                if ref.strip() in (getattr(found, "lb_name", None), getattr(found, "tg_name", None)):
+                    return found
+        return self._get(ref, kind)
+
+    def load_balancer_of(self, network_interface: NetworkInterface | str) -> LoadBalancer | None:
+        """The load balancer whose node ``network_interface`` is, or None."""
+        eni = self._get(network_interface, NetworkInterface)
+        return next((lb for lb in self.load_balancers if any(n is eni for n in lb.nodes)), None)
+
+    def _lb_subnets(self, subnets: object) -> list[Subnet]:
+        chosen = [self._get(s, Subnet) for s in _items(subnets, "subnets")]
+        if not chosen:
+            raise AwsError("ValidationError", "A load balancer needs at least one subnet.")
+        if len({s.vpc.id for s in chosen}) > 1:
+            raise AwsError("InvalidConfigurationRequest", "The subnets of a load balancer must be in one VPC.")
+        zones = [s.availability_zone for s in chosen]
+        repeated = sorted({z for z in zones if zones.count(z) > 1})
+        if repeated:
+            raise AwsError(
+                "InvalidConfigurationRequest",
+                "A load balancer cannot be attached to multiple subnets in the same Availability Zone "
+                f"({repeated[0]}).",
+            )
+        return chosen
+
+    def _lb_groups(self, vpc: Vpc, groups: object) -> list[SecurityGroup]:
+        resolved: list[SecurityGroup] = []
+        for ref in _items(groups, "securityGroups"):
+            try:
+                sg = self._get(ref, SecurityGroup)
+            except AwsError:
+                raise AwsError("InvalidSecurityGroup", f"Security group {_ref_id(ref)!r} does not exist.") from None
+            if sg.vpc is not vpc:
+                raise AwsError("InvalidSecurityGroup", f"Security group {sg.id} is not in {vpc.id}.")
+            if sg not in resolved:
+                resolved.append(sg)
+        if len(resolved) > self.quotas.security_groups_per_interface:
+            raise AwsError("TooManySecurityGroups", f"{len(resolved)} security groups exceed the 5 allowed.")
+        return resolved
+
+    def _new_lb_node(self, lb: LoadBalancer, subnet: Subnet, allocation: ElasticIp | None) -> NetworkInterface:
+        kind = "net" if lb.is_network else "app"
+        address = self._plan_addresses(subnet, 4, [], 1, "privateIpAddress")
+        eni = self._new_interface(
+            subnet,
+            groups=list(lb.security_groups or []),
+            ipv4=address,
+            ipv6=[],
+            tags={},
+            description=f"ELB {kind}/{lb.lb_name}/{lb.id.rsplit('/', 1)[-1]}",
+            interface_type="network_load_balancer" if lb.is_network else "interface",
+            requester_managed=True,
+        )
+        if lb.scheme == "internet-facing":
+            if allocation is not None:
+                self._bind_eip(allocation, eni, eni.private_ip)
+            else:
+                eni.auto_public_ip = self._new_public_ip()  # an AWS-owned address (IpOwnerId amazon-elb)
+        return eni
+
+    @_mutates
+    def create_load_balancer(
+        self,
+        name: str,
+        subnets: Iterable[Subnet | str],
+        *,
+        type: str = "application",
+        scheme: str = "internet-facing",
+        security_groups: Iterable[SecurityGroup | str] | None = None,
+        allocations: Mapping[str, ElasticIp | str] | None = None,
+        cross_zone: bool | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> LoadBalancer:
+        """An ELBv2 load balancer with one node (a requester-managed ENI) per subnet (L1).
+
+        ``type`` is ``"application"`` (the API's default) or ``"network"``. An ALB needs subnets in two AZs and
+        always has security groups (the VPC's default SG when none are given, L3); an NLB has security groups only
+        if created with them (L1). ``allocations`` maps subnets (or their ids) to Elastic IPs for an internet-facing
+        NLB's nodes. ``cross_zone`` sets ``load_balancing.cross_zone.enabled`` (NLB default off; an ALB's is on).
+
+        Raises
+        ------
+        AwsError
+            ``ValidationError`` (name, type, scheme, one-AZ ALB), ``DuplicateLoadBalancerName``,
+            ``InvalidConfigurationRequest`` (subnets in two VPCs or one AZ twice, SGs on... , ALB cross-zone off),
+            ``InvalidSubnet`` (internet-facing without an internet gateway), ``InvalidSecurityGroup``,
+            ``SubnetNotFound``/``InvalidSubnetID.NotFound``, ``InvalidAllocationID.NotFound``.
+        """
+        if not isinstance(name, str) or not _ELB_NAME.fullmatch(name) or name.startswith("internal-"):
+            raise AwsError("ValidationError", f"Load balancer name {name!r} is invalid: 1-32 letters, digits or "
+                           "hyphens, not starting or ending with a hyphen.")  # fmt: skip
+        if type not in ("application", "network"):
+            raise AwsError("ValidationError", f"Load balancer type {type!r} is invalid: application or network.")
+        if scheme not in ("internet-facing", "internal"):
+            raise AwsError("ValidationError", f"Scheme {scheme!r} is invalid: internet-facing or internal.")
+        if any(lb.lb_name == name for lb in self.load_balancers):
+            raise AwsError("DuplicateLoadBalancerName", f"A load balancer named {name!r} already exists.")
+        chosen = self._lb_subnets(subnets)
+        vpc = chosen[0].vpc
+        if type == "application" and len(chosen) < 2:
+            raise AwsError(
+                "ValidationError", "An Application Load Balancer needs subnets in at least two Availability Zones."
+            )
+        if scheme == "internet-facing" and not any(g.vpc is vpc for g in self.internet_gateways):
+            raise AwsError("InvalidSubnet", f"VPC {vpc.id} has no internet gateway.")
+        groups: list[SecurityGroup] | None
+        if security_groups is None:
+            groups = [vpc.default_security_group] if type == "application" else None
+        else:
+            groups = self._lb_groups(vpc, security_groups)
+            if not groups and type == "application":
+                groups = [vpc.default_security_group]
+        eips: dict[str, ElasticIp] = {}
+        if allocations is not None:
+            if not isinstance(allocations, Mapping):
+                raise AwsError(
+                    "ValidationError", f"allocations must map subnets to Elastic IPs, not {allocations!r}."
+                )
+            if type != "network" or scheme != "internet-facing":
+                raise AwsError("InvalidConfigurationRequest", "Elastic IPs are for internet-facing NLBs only.")
+            for subnet_ref, eip_ref in allocations.items():
+                subnet = self._get(subnet_ref, Subnet)
+                if subnet not in chosen:
+                    raise AwsError("ValidationError", f"Subnet {subnet.id} is not one of the load balancer's.")
+                eip = self._get(eip_ref, ElasticIp)
+                if eip.is_associated or eip in eips.values():
+                    raise AwsError("InvalidConfigurationRequest", f"Elastic IP {eip.id} is already associated.")
+                eips[subnet.id] = eip
+        cross = type == "application"
+        if cross_zone is not None:
+            cross = _bool(cross_zone, "load_balancing.cross_zone.enabled")
+        for subnet in chosen:
+            self._plan_addresses(subnet, 4, [], 1, "privateIpAddress")
+        tag_map = _tags(None, tags)
+        kind = "net" if type == "network" else "app"
+        arn = self._elb_arn(f"loadbalancer/{kind}/{name}")
+        lb = self._add(
+            LoadBalancer(
+                id=arn,
+                tags=tag_map,
+                lb_name=name,
+                type=type,
+                scheme=scheme,
+                vpc=vpc,
+                subnets=chosen,
+                security_groups=groups,
+                cross_zone=cross,
+                dns_name=f"{'internal-' if scheme == 'internal' else ''}{name}-{arn[-16:]}.elb.{self.region}"
+                ".amazonaws.com",
+            )
+        )
+        lb.nodes = [self._new_lb_node(lb, s, eips.get(s.id)) for s in chosen]
+        return lb
+
+    @_mutates
+    def delete_load_balancer(self, load_balancer: LoadBalancer | str) -> None:
+        """Delete a load balancer, its listeners and its nodes (target groups stay)."""
+        lb = self._get_elb(load_balancer, LoadBalancer)
+        for listener in self.listeners:
+            if listener.load_balancer is lb:
+                self._remove(listener)
+        for eni in lb.nodes:
+            self._delete_interface(eni)
+        self._failed.discard(lb.id)
+        for eni in lb.nodes:
+            self._failed.discard(eni.id)
+        self._remove(lb)
+
+    @_mutates
+    def set_security_groups(
+        self, load_balancer: LoadBalancer | str, security_groups: Iterable[SecurityGroup | str]
+    ) -> None:
+        """Replace a load balancer's security groups (all its nodes). An NLB created without security groups can
+        never have them (L1: ``InvalidConfigurationRequest``); an ALB must keep at least one (L3)."""
+        lb = self._get_elb(load_balancer, LoadBalancer)
+        groups = self._lb_groups(lb.vpc, security_groups)
+        if lb.security_groups is None:
+            raise AwsError(
+                "InvalidConfigurationRequest",
+                f"{lb.lb_name} was created without security groups: a Network Load Balancer cannot get them later.",
+            )
+        if not groups and not lb.is_network:
+            raise AwsError("ValidationError", "An Application Load Balancer needs at least one security group.")
+        if not groups and lb.is_network:
+            raise AwsError(
+                "InvalidConfigurationRequest", "A Network Load Balancer created with security groups must keep one."
+            )
+        lb.security_groups = groups
+        for eni in lb.nodes:
+            eni.security_groups = list(groups)
+
+    @_mutates
+    def set_subnets(self, load_balancer: LoadBalancer | str, subnets: Iterable[Subnet | str]) -> None:
+        """Enable exactly these subnets (one per AZ): nodes are added for new ones and removed for dropped ones."""
+        lb = self._get_elb(load_balancer, LoadBalancer)
+        chosen = self._lb_subnets(subnets)
+        if chosen[0].vpc is not lb.vpc:
+            raise AwsError("InvalidConfigurationRequest", f"The subnets must be in {lb.vpc.id}.")
+        if not lb.is_network and len(chosen) < 2:
+            raise AwsError(
+                "ValidationError", "An Application Load Balancer needs subnets in at least two Availability Zones."
+            )
+        for subnet in chosen:
+            if subnet not in lb.subnets:
+                self._plan_addresses(subnet, 4, [], 1, "privateIpAddress")
+        nodes = {eni.subnet.id: eni for eni in lb.nodes}
+        for eni in lb.nodes:
+            if eni.subnet not in chosen:
+                self._delete_interface(eni)
+                self._failed.discard(eni.id)
+        lb.subnets = chosen
+        lb.nodes = [nodes[s.id] if s.id in nodes else self._new_lb_node(lb, s, None) for s in chosen]
+
+    @_mutates
+    def modify_load_balancer_attributes(self, load_balancer: LoadBalancer | str, *, cross_zone: bool) -> None:
+        """Set ``load_balancing.cross_zone.enabled`` (L2). An ALB's is always on at the load balancer level (turn it
+        off per target group with :meth:`modify_target_group_attributes`)."""
+        lb = self._get_elb(load_balancer, LoadBalancer)
+        value = _bool(cross_zone, "load_balancing.cross_zone.enabled")
+        if not lb.is_network and not value:
+            raise AwsError("InvalidConfigurationRequest", "Cross-zone load balancing is always on for an ALB.")
+        lb.cross_zone = value
+
+    def _health_check(
+        self,
+        protocol: str,
+        *,
+        health_check_protocol: object,
+        health_check_port: object,
+        health_check_path: object,
+        health_check_enabled: object,
+        base: HealthCheck | None = None,
+    ) -> HealthCheck:
+        default = base or HealthCheck(protocol="HTTP" if protocol in ALB_PROTOCOLS else "TCP")
+        hc_protocol = default.protocol if health_check_protocol is None else health_check_protocol
+        if hc_protocol not in ("TCP", "HTTP", "HTTPS"):
+            raise AwsError(
+                "ValidationError", f"Health check protocol {hc_protocol!r} is invalid: TCP, HTTP or HTTPS."
+            )
+        if protocol in ALB_PROTOCOLS and hc_protocol == "TCP":
+            raise AwsError("ValidationError", "An ALB target group's health check is HTTP or HTTPS.")
+        port: int | None = default.port
+        if health_check_port is not None:
+            if health_check_port == "traffic-port":
+                port = None
+            else:
+                _check_elb_port(health_check_port, "HealthCheckPort")
+                port = int(health_check_port)  # type: ignore[call-overload]
+        path = default.path if health_check_path is None else health_check_path
+        if path is not None and (not isinstance(path, str) or not path.startswith("/")):
+            raise AwsError("ValidationError", f"Health check path {path!r} must start with /.")
+        enabled = (
+            default.enabled if health_check_enabled is None else _bool(health_check_enabled, "HealthCheckEnabled")
+        )
+        return HealthCheck(protocol=str(hc_protocol), port=port, path=path if hc_protocol != "TCP" else None,
+                           enabled=enabled)  # fmt: skip
+
+    @_mutates
+    def create_target_group(
+        self,
+        name: str,
+        *,
+        protocol: str,
+        port: int,
+        vpc: Vpc | str,
+        target_type: str = "instance",
+        health_check_protocol: str | None = None,
+        health_check_port: int | str | None = None,
+        health_check_path: str | None = None,
+        health_check_enabled: bool | None = None,
+        preserve_client_ip: bool | None = None,
+        cross_zone: bool | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> TargetGroup:
+        """A target group of ``instance`` or ``ip`` targets (L1). ``health_check_port`` None or ``"traffic-port"``
+        checks the port traffic goes to. ``preserve_client_ip`` None is AWS's default (L1); ``cross_zone`` None
+        uses the load balancer's setting (L2).
+
+        Raises
+        ------
+        AwsError
+            ``ValidationError`` (name, protocol, port, target type, health check), ``DuplicateTargetGroupName``,
+            ``InvalidVpcID.NotFound``.
+        """
+        if not isinstance(name, str) or not _ELB_NAME.fullmatch(name):
+            raise AwsError("ValidationError", f"Target group name {name!r} is invalid: 1-32 letters, digits or "
+                           "hyphens, not starting or ending with a hyphen.")  # fmt: skip
+        if protocol not in (*NLB_PROTOCOLS, *ALB_PROTOCOLS):
+            raise AwsError("ValidationError", f"Protocol {protocol!r} is invalid: one of "
+                           f"{', '.join((*NLB_PROTOCOLS, *ALB_PROTOCOLS))}.")  # fmt: skip
+        _check_elb_port(port, "Port")
+        the_vpc = self._get(vpc, Vpc)
+        if target_type not in ("instance", "ip"):
+            raise AwsError("ValidationError", f"Target type {target_type!r} is invalid: instance or ip.")
+        if any(tg.tg_name == name for tg in self.target_groups):
+            raise AwsError("DuplicateTargetGroupName", f"A target group named {name!r} already exists.")
+        check = self._health_check(
+            protocol,
+            health_check_protocol=health_check_protocol,
+            health_check_port=health_check_port,
+            health_check_path=health_check_path,
+            health_check_enabled=health_check_enabled,
+        )
+        preserve = None if preserve_client_ip is None else _bool(preserve_client_ip, "preserve_client_ip.enabled")
+        if preserve is not None and protocol in ALB_PROTOCOLS:
+            raise AwsError("ValidationError", "preserve_client_ip.enabled is a Network Load Balancer attribute.")
+        cross = None if cross_zone is None else _bool(cross_zone, "load_balancing.cross_zone.enabled")
+        return self._add(
+            TargetGroup(
+                id=self._elb_arn(f"targetgroup/{name}"),
+                tags=_tags(None, tags),
+                tg_name=name,
+                protocol=protocol,
+                port=port,
+                vpc=the_vpc,
+                target_type=target_type,
+                health_check=check,
+                preserve_client_ip=preserve,
+                cross_zone=cross,
+            )
+        )
+
+    @_mutates
+    def modify_target_group(
+        self,
+        target_group: TargetGroup | str,
+        *,
+        health_check_protocol: str | None = None,
+        health_check_port: int | str | None = None,
+        health_check_path: str | None = None,
+        health_check_enabled: bool | None = None,
+    ) -> None:
+        """Change a target group's health check (``health_check_port="traffic-port"`` goes back to the default)."""
+        tg = self._get_elb(target_group, TargetGroup)
+        tg.health_check = self._health_check(
+            tg.protocol,
+            health_check_protocol=health_check_protocol,
+            health_check_port=health_check_port,
+            health_check_path=health_check_path,
+            health_check_enabled=health_check_enabled,
+            base=tg.health_check,
+        )
+
+    @_mutates
+    def modify_target_group_attributes(
+        self,
+        target_group: TargetGroup | str,
+        *,
+        preserve_client_ip: bool | None = None,
+        cross_zone: bool | str | None = None,
+    ) -> None:
+        """Set ``preserve_client_ip.enabled`` (NLB target groups) and ``load_balancing.cross_zone.enabled``
+        (True, False or ``"use_load_balancer_configuration"``)."""
+        tg = self._get_elb(target_group, TargetGroup)
+        preserve = tg.preserve_client_ip
+        if preserve_client_ip is not None:
+            preserve = _bool(preserve_client_ip, "preserve_client_ip.enabled")
+            if tg.protocol in ALB_PROTOCOLS:
+                raise AwsError("ValidationError", "preserve_client_ip.enabled is a Network Load Balancer attribute.")
+        cross = tg.cross_zone
+        if cross_zone == "use_load_balancer_configuration":
+            cross = None
+        elif cross_zone is not None:
+            cross = _bool(cross_zone, "load_balancing.cross_zone.enabled")
+        tg.preserve_client_ip, tg.cross_zone = preserve, cross
+
+    @_mutates
+    def delete_target_group(self, target_group: TargetGroup | str) -> None:
+        """``ResourceInUse`` while a listener forwards to it."""
+        tg = self._get_elb(target_group, TargetGroup)
+        users = [listener.id for listener in self.listeners if listener.target_group is tg]
+        if users:
+            raise AwsError(
+                "ResourceInUse", f"Target group {tg.tg_name} is currently in use by a listener: {users[0]}."
+            )
+        self._remove(tg)
+
+    def _target(self, tg: TargetGroup, ref: object) -> Target:
+        """One target of a register/deregister call: an instance (or id), an IP, ``(target, port)`` or a
+        describe-shaped dict (``Id``, ``Port``, ``AvailabilityZone``)."""
+        port: object = None
+        zone: object = None
+        if isinstance(ref, tuple) and len(ref) == 2:
+            ref, port = ref
+        elif isinstance(ref, Mapping):
+            shape: Mapping[Any, Any] = ref
+            ref, port, zone = shape.get("Id"), shape.get("Port"), shape.get("AvailabilityZone")
+        if port is not None:
+            _check_elb_port(port, "Port")
+        if zone is not None and not isinstance(zone, str):
+            raise AwsError("ValidationError", f"AvailabilityZone {zone!r} must be a string.")
+        if tg.target_type == "instance":
+            try:
+                instance = self._get(ref, Instance)
+            except AwsError:
+                raise AwsError("InvalidTarget", f"The target {_ref_id(ref)!r} is not a valid instance.") from None
+            if instance.vpc is not tg.vpc:
+                raise AwsError("InvalidTarget", f"Instance {instance.id} is not in the target group's VPC.")
+            if zone is not None:
+                raise AwsError("ValidationError", "AvailabilityZone is not used for instance targets.")
+            return Target(instance.id, port if isinstance(port, int) else None)
+        if isinstance(ref, Resource):
+            raise AwsError("InvalidTarget", f"Target group {tg.tg_name} takes IP targets, not {ref.id}.")
+        try:
+            address = parse_address(ref, "Id", version=4)
+        except AwsError:
+            raise AwsError("InvalidTarget", f"The IP address {ref!r} is not a valid IPv4 target.") from None
+        inside = tg.vpc.contains(address)
+        allowed = [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+                                                     "100.64.0.0/10")]  # fmt: skip
+        if not inside and not any(address in n for n in allowed):
+            raise AwsError("InvalidTarget", f"The IP address {address} is outside the VPC and not a private range.")
+        if not inside and zone != "all":
+            raise AwsError("ValidationError", f"{address} is outside {tg.vpc.id}: give AvailabilityZone 'all'.")
+        if inside:
+            subnet = next((s for s in self.subnets if s.vpc is tg.vpc and s.contains(address)), None)
+            if subnet is None:
+                raise AwsError("InvalidTarget", f"The IP address {address} is in no subnet of {tg.vpc.id}.")
+            if zone is not None and zone not in ("all", subnet.availability_zone):
+                raise AwsError("ValidationError", f"{address} is in {subnet.availability_zone}, not {zone}.")
+            zone = zone or subnet.availability_zone
+        return Target(str(address), port if isinstance(port, int) else None, str(zone))
+
+    @_mutates
+    def register_targets(self, target_group: TargetGroup | str, targets: Iterable[object]) -> None:
+        """Register instances or IP addresses (optionally with a port) with a target group; registering again is a
+        no-op, as in AWS. ``InvalidTarget`` for an instance of another VPC or an address it cannot use."""
+        tg = self._get_elb(target_group, TargetGroup)
+        new = [self._target(tg, ref) for ref in _items(targets, "Targets")]
+        for target in new:
+            if not any((t.id, t.port) == (target.id, target.port) for t in tg.targets):
+                tg.targets.append(target)
+
+    @_mutates
+    def deregister_targets(self, target_group: TargetGroup | str, targets: Iterable[object]) -> None:
+        """Deregister targets; ``InvalidTarget`` for one that is not registered."""
+        tg = self._get_elb(target_group, TargetGroup)
+        keys: list[tuple[str, int | None]] = []
+        for ref in _items(targets, "Targets"):
+            if isinstance(ref, Resource | Mapping | tuple):
+                found = self._target(tg, ref) if not isinstance(ref, Resource) else Target(ref.id)
+            else:
+                found = Target(str(ref).strip())
+            key = (found.id, found.port)
+            if not any(t.id == key[0] and (key[1] is None or t.port == key[1]) for t in tg.targets):
+                raise AwsError("InvalidTarget", f"The target {key[0]} is not registered with {tg.tg_name}.")
+            keys.append(key)
+        tg.targets = [t for t in tg.targets if not any(t.id == k and (p is None or t.port == p) for k, p in keys)]
+
+    @_mutates
+    def create_listener(
+        self,
+        load_balancer: LoadBalancer | str,
+        *,
+        protocol: str,
+        port: int,
+        target_group: TargetGroup | str,
+        tags: Mapping[str, str] | None = None,
+    ) -> Listener:
+        """A listener forwarding ``protocol``/``port`` to ``target_group`` (its default action).
+
+        Raises
+        ------
+        AwsError
+            ``ValidationError`` (port), ``UnsupportedProtocol`` (an ALB protocol on an NLB or the reverse),
+            ``IncompatibleProtocols`` (listener vs target group), ``DuplicateListener``, ``TargetGroupNotFound``,
+            ``TargetGroupAssociationLimit`` (the group is used by another load balancer), ``ValidationError``
+            (the group is in another VPC).
+        """
+        lb = self._get_elb(load_balancer, LoadBalancer)
+        allowed = NLB_PROTOCOLS if lb.is_network else ALB_PROTOCOLS
+        if protocol not in allowed:
+            raise AwsError(
+                "UnsupportedProtocol",
+                f"Protocol {protocol!r} is not supported by a "
+                f"{'Network' if lb.is_network else 'Application'} Load Balancer: {', '.join(allowed)}.",
+            )
+        _check_elb_port(port, "Port")
+        tg = self._get_elb(target_group, TargetGroup)
+        compatible = {
+            "TCP": ("TCP", "TCP_UDP"), "TLS": ("TCP", "TLS"), "UDP": ("UDP", "TCP_UDP"), "TCP_UDP": ("TCP_UDP",),
+            "HTTP": ("HTTP", "HTTPS"), "HTTPS": ("HTTP", "HTTPS"),
+        }  # fmt: skip
+        if tg.protocol not in compatible[protocol]:
+            raise AwsError("IncompatibleProtocols", f"Listener protocol {protocol} cannot forward to a "
+                           f"{tg.protocol} target group.")  # fmt: skip
+        if tg.vpc is not lb.vpc:
+            raise AwsError("ValidationError", f"Target group {tg.tg_name} is not in the load balancer's VPC.")
+        for other in self.listeners:
+            if other.target_group is tg and other.load_balancer is not lb:
+                raise AwsError("TargetGroupAssociationLimit", f"Target group {tg.tg_name} is already used by "
+                               f"load balancer {other.load_balancer.lb_name}.")  # fmt: skip
+            if other.load_balancer is lb and other.port == port:
+                clash = set(PROTOCOL_NUMBERS[other.protocol]) & set(PROTOCOL_NUMBERS[protocol])
+                if clash:
+                    raise AwsError("DuplicateListener", f"{lb.lb_name} already listens on {other.protocol} {port}.")
+        kind = "net" if lb.is_network else "app"
+        arn = self._elb_arn(f"listener/{kind}/{lb.lb_name}/{lb.id.rsplit('/', 1)[-1]}")
+        return self._add(
+            Listener(id=arn, tags=_tags(None, tags), load_balancer=lb, protocol=protocol, port=port, target_group=tg)
+        )
+
+    @_mutates
+    def modify_listener(self, listener: Listener | str, *, target_group: TargetGroup | str) -> None:
+        """Point a listener's default action at another target group."""
+        the_listener = self._get(listener, Listener)
+        tg = self._get_elb(target_group, TargetGroup)
+        for other in self.listeners:
+            if other.target_group is tg and other.load_balancer is not the_listener.load_balancer:
+                raise AwsError("TargetGroupAssociationLimit", f"Target group {tg.tg_name} is already used by "
+                               f"load balancer {other.load_balancer.lb_name}.")  # fmt: skip
+        if tg.vpc is not the_listener.load_balancer.vpc:
+            raise AwsError("ValidationError", f"Target group {tg.tg_name} is not in the load balancer's VPC.")
+        the_listener.target_group = tg
+
+    @_mutates
+    def delete_listener(self, listener: Listener | str) -> None:
+        self._remove(self._get(listener, Listener))
+
+    def describe_target_health(self, target_group: TargetGroup | str) -> list[TargetHealth]:
+        """Each registered target's health as AWS reports it, computed from the network (L2).
+
+        A target is checked from every live node of the load balancers forwarding to the group that can send to it
+        (its own AZ's node when cross-zone is off): the health check's TCP connection from the node's private IP
+        to the target's health-check port must succeed through SGs, NACLs and routes. ``healthy`` when at least
+        one node's check succeeds.
+        """
+        from vpcsim.engine.health import target_health
+
+        return target_health(self, self._get_elb(target_group, TargetGroup))
+
+    # ------------------------------------------------------------------ fault injection
+
+    @property
+    def failures(self) -> list[str]:
+        """What is failed: availability zones and resource ids, sorted."""
+        return sorted(self._failed)
+
+    @_mutates
+    def fail_az(self, availability_zone: str) -> None:
+        """Fail a whole availability zone: its instances, NAT gateways (routes to them blackhole, R6), load
+        balancer nodes and every other interface in it stop; health re-evaluates (L2)."""
+        zones = {z for zs in self._azs.values() for z in zs}
+        if not isinstance(availability_zone, str) or availability_zone not in zones:
+            raise _invalid(f"Value ({availability_zone!r}) for availabilityZone is not an availability zone here.")
+        self._failed.add(availability_zone)
+        self._refresh_routes()
+
+    @_mutates
+    def fail(self, resource: Resource | str) -> None:
+        """Fail one resource: an instance (it stops answering; status checks fail), a NAT gateway (routes to it
+        blackhole), a load balancer node (its ENI) or a whole load balancer (all its nodes)."""
+        found = self._failable(resource)
+        self._failed.add(found.id)
+        self._refresh_routes()
+
+    def _failable(self, resource: object) -> Resource:
+        if isinstance(resource, str) and resource.strip() not in self._index:
+            named = self._by_name(resource)
+            resource = named if isinstance(named, Resource) else resource
+        ref_id = resource.id if isinstance(resource, Resource) else resource
+        found = self._index.get(ref_id) if isinstance(ref_id, str) else None
+        if found is None:
+            raise _invalid(f"Value ({resource!r}) is not a resource of this network.")
+        if isinstance(found, NetworkInterface) and self.load_balancer_of(found) is None:
+            raise _invalid(f"{found.id} is not a load balancer node: fail its instance or NAT gateway instead.")
+        if not isinstance(found, Instance | NatGateway | NetworkInterface | LoadBalancer):
+            raise _invalid(
+                f"{found.id} ({type(found).__name__}) cannot be failed: give an instance, a NAT gateway, a load "
+                "balancer or one of its nodes, or use fail_az()."
+            )
+        return found
+
+    @_mutates
+    def restore(self, what: Resource | str | None = None) -> None:
+        """Undo :meth:`fail` / :meth:`fail_az` for one resource or AZ, or for everything (``what=None``)."""
+        if what is None:
+            self._failed.clear()
+        elif isinstance(what, str) and what in self._failed:
+            self._failed.discard(what)
+        else:
+            found = self._failable(what)
+            if found.id not in self._failed:
+                raise _invalid(f"{found.id} is not failed.")
+            self._failed.discard(found.id)
+        self._refresh_routes()
+
+    def down(self, resource: Resource) -> str | None:
+        """Why ``resource`` is down because of an injected failure (its own, its instance's, its load balancer's,
+        its NAT gateway's or its AZ's), or None."""
+        if not self._failed:
+            return None
+        if resource.id in self._failed:
+            return f"{resource.id} is failed"
+        zone = getattr(resource, "availability_zone", None)
+        if isinstance(resource, NatGateway):
+            zone = resource.subnet.availability_zone
+        if zone in self._failed:
+            return f"{zone} is failed"
+        if isinstance(resource, NetworkInterface):
+            if resource.instance is not None and resource.instance.id in self._failed:
+                return f"{resource.instance.id} is failed"
+            owner = self._lb_nodes().get(resource.id) or next(
+                (n for n in self.nat_gateways if n.network_interface is resource), None
+            )
+            if owner is not None and owner.id in self._failed:
+                return f"{owner.id} is failed"
+        return None
+
+    def _lb_nodes(self) -> dict[str, LoadBalancer]:
+        return {eni.id: lb for lb in self.load_balancers for eni in lb.nodes}
+
+    # ------------------------------------------------------------------ resilience
+
+    def resilience(
+        self,
+        flows: FlowBatch | Iterable[tuple[Any, ...]] | None = None,
+        *,
+        resources: bool = False,
+        zones: Iterable[str] | None = None,
+    ) -> Resilience:
+        """Which flows lose connectivity under each single-AZ failure (and, with ``resources=True``, each single
+        instance, NAT gateway and load balancer node failure). See :func:`vpcsim.query.resilience.resilience`."""
+        from vpcsim.query.resilience import resilience
+
+        return resilience(self, flows, resources=resources, zones=zones)
 
 
 # ---------------------------------------------------------------------- module helpers

@@ -518,9 +518,15 @@ class Compiled:
         self.eni_vpc = self.subnet_vpc[self.eni_subnet] if self.enis else np.zeros(0, dtype=np.int64)
         self.eni_check = np.array([e.source_dest_check for e in self.enis], dtype=bool)
         self.eni_alive = np.array(
-            [e.requester_managed or (e.instance is not None and e.instance.state == "running") for e in self.enis],
+            [
+                (e.requester_managed or (e.instance is not None and e.instance.state == "running"))
+                and net.down(e) is None  # injected failures (net.fail, net.fail_az)
+                for e in self.enis
+            ],
             dtype=bool,
         )
+        lb_nodes = net._lb_nodes()
+        self.eni_lb_node = np.array([e.id in lb_nodes for e in self.enis], dtype=bool)  # L1: the scalar walk's
         self.eni_nat = np.array([nat_of_eni.get(e.id, -1) for e in self.enis], dtype=np.int64)
         self.eni_instance = np.array(
             [inst_i[e.instance.id] if e.instance is not None else -1 for e in self.enis], dtype=np.int64

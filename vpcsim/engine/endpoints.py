@@ -19,6 +19,7 @@ from vpcsim.model.addresses import ElasticIp
 from vpcsim.model.base import Resource
 from vpcsim.model.gateways import InternetGateway, NatGateway, VpnConnection
 from vpcsim.model.interface import Instance, NetworkInterface
+from vpcsim.model.load_balancer import LoadBalancer
 
 if TYPE_CHECKING:
     from vpcsim.network import Network
@@ -30,6 +31,7 @@ __all__ = [
     "Endpoint",
     "InternetHost",
     "internet",
+    "load_balancer_named",
     "resolve_endpoints",
 ]
 
@@ -133,9 +135,32 @@ def _eni_label(eni: NetworkInterface) -> str:
     return f"{eni.id}{' ' + eni.name if eni.name else ''}"
 
 
+def load_balancer_named(net: Network, ref: object) -> LoadBalancer | None:
+    """The load balancer ``ref`` names (the object, its ARN, name or DNS name), or None."""
+    if isinstance(ref, LoadBalancer):
+        found = net._index.get(ref.id)
+        return found if isinstance(found, LoadBalancer) else None
+    if isinstance(ref, str):
+        text = ref.strip()
+        for lb in net.load_balancers:
+            if text in (lb.id, lb.lb_name, lb.dns_name):
+                return lb
+    return None
+
+
+def _lb_label(lb: LoadBalancer, node: NetworkInterface) -> str:
+    return f"{lb.lb_name} (node {node.id} in {node.availability_zone})"
+
+
 def _resolve(net: Network, ref: object, role: str) -> _Ref:
     if isinstance(ref, InternetHost):
         return _Ref("internet", "internet", address=ref.address)
+    lb = load_balancer_named(net, ref)
+    if lb is not None:  # SPEC L2: its DNS name answers with the nodes that serve; a client takes the first
+        from vpcsim.engine.health import dns_nodes
+
+        node = dns_nodes(net, lb)[0]
+        return _Ref("network-interface", _lb_label(lb, node), node)
     if isinstance(ref, Resource):
         if ref.id not in net:
             raise InvalidEndpointError(f"{role} {ref.id} is not in this network.")
@@ -179,11 +204,15 @@ def _resolve_address(net: Network, address: IPAddress, role: str) -> _Ref:
     except ValueError as exc:
         raise InvalidEndpointError(f"{role} {address} is ambiguous: {exc}") from None
     if eni is not None:
-        return _Ref("network-interface", f"{_eni_label(eni)} ({address})", eni, address)
+        lb_of = net._lb_nodes().get(eni.id) if eni.requester_managed else None
+        label = _lb_label(lb_of, eni) if lb_of is not None else _eni_label(eni)
+        return _Ref("network-interface", f"{label} ({address})", eni, address)
     if address.version == 4:
         owner = net.public_ip_owner(address)
         if owner is not None:
-            return _Ref("network-interface", f"{_eni_label(owner[0])} ({address})", owner[0], address, public=True)
+            node_of = net._lb_nodes().get(owner[0].id) if owner[0].requester_managed else None
+            label = _lb_label(node_of, owner[0]) if node_of is not None else _eni_label(owner[0])
+            return _Ref("network-interface", f"{label} ({address})", owner[0], address, public=True)
     if address in LINK_LOCAL_SERVICES or address in LINK_LOCAL:
         return _Ref("link-local", f"{LINK_LOCAL_SERVICES.get(address, 'link-local')} ({address})", address=address)
     if any(address == v.cidr_block.network_address + 2 for v in net.vpcs):

@@ -23,6 +23,7 @@ from vpcsim.engine.endpoints import (
     _Ref,
     _resolve,
     _resolve_address,
+    load_balancer_named,
     representative_internet_address,
     resolve_endpoints,
 )
@@ -420,15 +421,26 @@ def evaluate_chunks(net: Network, flows: FlowBatch, *, chunk: int = DEFAULT_CHUN
         raise ValueError(f"chunk must be a positive integer, not {chunk!r}.")
     c = compile_network(net)
     resolver = _Resolver(net, c, flows)
+    # SPEC L2: a flow to a load balancer by name tries each address its DNS gives: the scalar walk's.
+    by_name = np.array([_names_load_balancer(net, e) for e in flows.endpoints] or [False], dtype=bool)
     offset = 0
     for part in flows.chunks(chunk):
         resolved = _resolve_chunk(resolver, part, offset)
         out = _walk_chunk(c, resolved)
+        refs = part.dst_ref.astype(np.int64)
+        out["scalar"] |= (refs >= 0) & by_name[np.maximum(refs, 0)]
         lane = np.flatnonzero(out["scalar"])
         if len(lane):
             _scalar_lane(net, c, part, out, lane)
         yield Evaluation._build(part, resolved, out, c)
         offset += len(part)
+
+
+def _names_load_balancer(net: Network, endpoint: object) -> bool:
+    try:
+        return load_balancer_named(net, net._by_name(endpoint)) is not None
+    except VpcsimError:
+        return False
 
 
 def evaluate(net: Network, flows: FlowBatch, *, chunk: int = DEFAULT_CHUNK) -> Evaluation:

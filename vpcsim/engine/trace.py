@@ -16,12 +16,19 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import attrs
 
 from vpcsim.addr import IPAddress, parse_protocol, protocol_name
-from vpcsim.engine.endpoints import LINK_LOCAL, LINK_LOCAL_SERVICES, Endpoint, resolve_endpoints
+from vpcsim.engine.endpoints import (
+    LINK_LOCAL,
+    LINK_LOCAL_SERVICES,
+    Endpoint,
+    load_balancer_named,
+    resolve_endpoints,
+)
 from vpcsim.engine.rules import lookup_route, match_nacl, match_security_groups
 from vpcsim.engine.verdict import Disposition, Hop, Packet, Trace
 from vpcsim.errors import AwsError, InvalidFlowError
 from vpcsim.model.gateways import EgressOnlyInternetGateway, InternetGateway, NatGateway, VpcEndpoint, VpnGateway
 from vpcsim.model.interface import Instance, NetworkInterface
+from vpcsim.model.load_balancer import PROTOCOL_NUMBERS, Listener, LoadBalancer
 from vpcsim.model.peering import VpcPeeringConnection
 from vpcsim.model.prefix_list import ManagedPrefixList
 from vpcsim.model.route_table import LOCAL, RouteTable
@@ -62,6 +69,15 @@ class _Stop(Exception):
         self.explanation = explanation
 
 
+@attrs.frozen
+class _LbEntry:
+    """What a load balancer node did to a forward packet, so it can undo it for the reply (L1, L3)."""
+
+    request: Packet  # as the client sent it to the node (its private address)
+    out: Packet  # as the node sent it to the target
+    preserved: bool
+
+
 @attrs.define
 class _Connection:
     """State a forward packet leaves behind for its reply: tracked SGs (G4), NAT entries (I4), EIGW (I3)."""
@@ -72,6 +88,9 @@ class _Connection:
     egress_only: set[str] = attrs.field(factory=set)
     exit: tuple[object, ...] | None = None
     ephemeral: bool = False  # the client's source port is a default one (N4): NAT gateways pick theirs
+    lb: dict[str, _LbEntry] = attrs.field(factory=dict)  # load balancer node ENI id -> what it did
+    lb_pick: int = 0  # which candidate target the first load balancer sends to (the driver tries each)
+    lb_options: int = 0  # how many candidates it had (0: the walk met no load balancer)
 
 
 @attrs.define
@@ -83,6 +102,7 @@ class _Outcome:
     packet: Packet  # as it arrived
     end: NetworkInterface | str | None  # the ENI it was delivered to, "link-local", or None
     exit: tuple[Any, ...] | None = None  # where it left the network, if it did
+    via: NetworkInterface | None = None  # the load balancer node that sent it to ``end``
 
 
 class _Walk:
@@ -100,6 +120,8 @@ class _Walk:
         self.packet: Packet | None = None
         self.end: NetworkInterface | str | None = None
         self.exit: tuple[Any, ...] | None = None  # where the packet left the network: ("internet",), ("vpn", v)
+        self.via: NetworkInterface | None = None  # the load balancer node that forwarded it last
+        self._nodes: dict[str, LoadBalancer] | None = None
 
     # ------------------------------------------------------------ recording
 
@@ -113,7 +135,9 @@ class _Walk:
             raise AssertionError("walk ended without a disposition")
         if self.first_drop is not None:
             disposition, explanation = self.first_drop
-        return _Outcome(disposition, explanation, self.hops, self.blockers, self.packet, self.end, self.exit)
+        return _Outcome(
+            disposition, explanation, self.hops, self.blockers, self.packet, self.end, self.exit, self.via
+        )
 
     def _dispatch(self, start: tuple[Any, ...], packet: Packet) -> None:
         kind, args = start[0], start[1:]
@@ -256,6 +280,13 @@ class _Walk:
     def nat_of(self, eni: NetworkInterface) -> NatGateway | None:
         return next((n for n in self.net.nat_gateways if n.network_interface is eni), None)
 
+    def lb_of(self, eni: NetworkInterface) -> LoadBalancer | None:
+        if not eni.requester_managed:
+            return None
+        if self._nodes is None:
+            self._nodes = self.net._lb_nodes()
+        return self._nodes.get(eni.id)
+
     # ------------------------------------------------------------ network interfaces
 
     def eni_out(self, eni: NetworkInterface, packet: Packet, origin: str, *, forwarding: bool = False) -> NoReturn:
@@ -267,6 +298,8 @@ class _Walk:
             self.local_service(eni, packet)
         self.security_groups(eni, packet, egress=True)
         own = packet.src in eni.addresses
+        if forwarding and self.lb_of(eni) is not None:
+            own = True  # a load balancer node sends the client's address on (L1: client IP preservation)
         self.check(
             own or not eni.source_dest_check,
             eni.id,
@@ -282,6 +315,9 @@ class _Walk:
 
     def alive(self, eni: NetworkInterface, packet: Packet, disposition: Disposition) -> None:
         instance = eni.instance
+        down = self.net.down(eni)
+        if down is not None:  # an injected failure (net.fail, net.fail_az)
+            self.check(False, eni.id, "instance-state", disposition, "BAD_STATE", deny=down, packet=packet)
         if eni.requester_managed:
             return
         if instance is not None and instance.state == "running":
@@ -303,6 +339,12 @@ class _Walk:
         )
         groups = ", ".join(g.id for g in eni.security_groups) or "no security group"
         direction = f"to {packet.dst}" if egress else f"from {packet.src}"
+        code, spec = "ENI_SG_RULES_MISMATCH", "G1"
+        if not egress and not self.reply and self.via is not None:
+            entry = self.conn.lb.get(self.via.id)
+            if entry is not None and entry.preserved and entry.out.dst in eni.addresses:
+                code, spec = "ELBV2_SOURCE_ADDRESS_PRESERVATION", "L1"
+                direction += " (the client's address: the load balancer preserves it)"
         if found is not None:
             group, rule = found
             if not self.reply:
@@ -314,9 +356,9 @@ class _Walk:
             component,
             kind,
             Disposition.DENIED_OUT if egress else Disposition.DENIED_IN,
-            "ENI_SG_RULES_MISMATCH",
+            code,
             deny=f"no rule of {groups} allows {protocol_name(packet.protocol)} {_port_text(packet)} {direction}",
-            spec="G1",
+            spec=spec,
             packet=packet,
         )
         if not self.reply:
@@ -327,6 +369,9 @@ class _Walk:
         nat = self.nat_of(eni)
         if nat is not None:  # the NAT gateway is the hop, as on the way out
             self.nat_answer(nat, packet)
+        lb = self.lb_of(eni)
+        if lb is not None:
+            self.lb_arrive(lb, eni, packet)
         self.hop(eni.id, "network-interface", "forward", detail=f"{_owner(eni)} receives {packet}", packet=packet)
         self.alive(eni, packet, Disposition.DENIED_IN)
         own = packet.dst in eni.addresses
@@ -417,6 +462,8 @@ class _Walk:
 
     def leave_subnet(self, subnet: Subnet, packet: Packet, origin: str) -> NoReturn:
         """SPEC R5: same subnet is delivered directly; else NACL egress (N2) and the subnet's route table (R1)."""
+        if self.reply and self.conn.lb:
+            self.lb_intercept(subnet, packet)
         if subnet.contains(packet.dst):
             target = self.holder(subnet.vpc, packet.dst)[1]
             self.hop(subnet.id, "subnet", "forward", detail="same subnet: delivered directly, no route table or NACL",
@@ -680,6 +727,126 @@ class _Walk:
                  f"{_endpoint(back, 'dst')}", spec="I4", packet=back)  # fmt: skip
         self.leave_subnet(nat.subnet, back, _FROM_INSIDE)
 
+    # ------------------------------------------------------------ load balancers (L1-L3)
+
+    def lb_arrive(self, lb: LoadBalancer, node: NetworkInterface, packet: Packet) -> NoReturn:
+        """A packet reaching a load balancer node: a client's (listener, target group, target: L1-L3), a target's
+        reply (translated back), or the answer to the node's own health check (delivered)."""
+        kind = "network" if lb.is_network else "application"
+        self.hop(node.id, "network-interface", "forward", detail=f"{kind} load balancer {lb.lb_name} node in "
+                 f"{node.availability_zone} receives {packet}", packet=packet)  # fmt: skip
+        self.alive(node, packet, Disposition.DENIED_IN)
+        entry = self.conn.lb.get(node.id) if self.reply else None
+        if entry is not None and (packet.src, packet.src_port) == (entry.out.dst, entry.out.dst_port):
+            self.security_groups(node, packet, egress=False)
+            self.lb_back(lb, node, packet, entry)
+        own = packet.dst in node.addresses
+        self.check(own, node.id, "source-dest-check", Disposition.DENIED_IN, "ENI_SOURCE_DEST_CHECK_RESTRICTION",
+                   allow="destination is the interface's own address", spec="E5", packet=packet,
+                   deny=f"destination {packet.dst} is not an address of {node.id}")  # fmt: skip
+        self.security_groups(node, packet, egress=False)
+        if self.reply:
+            self.end = node
+            self.stop(node.id, "network-interface", Disposition.ACCEPTED, None, packet=packet,
+                      detail=f"delivered to load balancer {lb.lb_name}")  # fmt: skip
+        self.lb_forward(lb, node, packet)
+
+    def lb_forward(self, lb: LoadBalancer, node: NetworkInterface, packet: Packet) -> NoReturn:
+        from vpcsim.engine.health import node_route, preserves_client_ip
+
+        listener = self.listener(lb, packet)
+        if listener is None:
+            listening = ", ".join(f"{x.protocol} {x.port}" for x in self.net.listeners if x.load_balancer is lb)
+            self.stop(lb.id, "load-balancer-listener", Disposition.DENIED_IN, "ELB_LISTENER_PORT_RESTRICTION",
+                      spec="L1", packet=packet, detail=f"{lb.lb_name} has no listener for "
+                      f"{protocol_name(packet.protocol)} {_port_text(packet)} "
+                      f"(listeners: {listening or 'none'})")  # fmt: skip
+        tg = listener.target_group
+        self.hop(listener.id, "load-balancer-listener", "forward", rule=f"{listener.protocol}:{listener.port}",
+                 detail=f"{lb.lb_name} {listener.protocol} {listener.port} -> target group {tg.tg_name}", spec="L1",
+                 packet=packet)  # fmt: skip
+        route = node_route(self.net, node, listener)
+        if not route.candidates:
+            self.stop(tg.id, "target-group", Disposition.NO_ROUTE, route.code, spec="L2", detail=route.detail,
+                      packet=packet)  # fmt: skip
+        count = len(route.candidates)
+        pick = 0
+        if self.conn.lb_options == 0 and not self.reply:
+            self.conn.lb_options = count
+            pick = self.conn.lb_pick % count
+        chosen = route.candidates[pick]
+        self.hop(tg.id, "target-group", "forward", rule=chosen.target.id, spec="L2", packet=packet,
+                 detail=f"to {chosen.label} ({pick + 1} of {route.detail})")  # fmt: skip
+        preserved = preserves_client_ip(tg, lb)
+        if preserved:
+            out = attrs.evolve(packet, dst=chosen.address, dst_port=chosen.port)
+            how = f"destination -> {chosen.address}:{chosen.port}; the client's address is preserved"
+        else:
+            port = self.nat_port_of(packet)
+            out = attrs.evolve(packet, src=node.private_ip, src_port=port, dst=chosen.address, dst_port=chosen.port)
+            how = f"{_endpoint(packet, 'src')} -> {_endpoint(out, 'src')}, destination -> {_endpoint(out, 'dst')}"
+            how += " (the target sees the load balancer)" + ("" if lb.is_network else ": an ALB ends the connection")
+        self.conn.lb[node.id] = _LbEntry(packet, out, preserved)
+        self.via = node
+        self.hop(lb.id, "load-balancer", "translate", detail=how, spec="L1" if lb.is_network else "L3", packet=out)
+        if preserved and chosen.network_interface is not None and packet.src in chosen.network_interface.addresses:
+            self.stop(lb.id, "load-balancer", Disposition.DENIED_IN, "ELBV2_SOURCE_ADDRESS_PRESERVATION", spec="L1",
+                      detail="the client is the target itself: with client IP preservation a target cannot reach "
+                      "itself through its load balancer", packet=out)  # fmt: skip
+        self.eni_out(node, out, _FROM_INSIDE, forwarding=True)
+
+    def nat_port_of(self, packet: Packet) -> int | None:
+        """The source port of a connection a proxy (ALB, NLB without client IP preservation) opens: 1024-65535."""
+        port = packet.src_port
+        low = EPHEMERAL_PORTS["nat-gateway"][0]
+        if packet.has_ports and port is not None and (self.conn.ephemeral or port < low):
+            port = low
+        return port
+
+    def listener(self, lb: LoadBalancer, packet: Packet) -> Listener | None:
+        for listener in self.net.listeners:
+            if (
+                listener.load_balancer is lb
+                and packet.has_ports
+                and listener.port == packet.dst_port
+                and packet.protocol in PROTOCOL_NUMBERS[listener.protocol]
+            ):
+                return listener
+        return None
+
+    def lb_intercept(self, subnet: Subnet, packet: Packet) -> None:
+        """A target's reply to a preserved client address goes back through the node that sent the request, not
+        by the target subnet's routes (L1)."""
+        for node_id, entry in self.conn.lb.items():
+            out = entry.out
+            if not entry.preserved or (packet.src, packet.src_port, packet.dst, packet.dst_port) != (
+                out.dst,
+                out.dst_port,
+                out.src,
+                out.src_port,
+            ):
+                continue
+            node = self.net._index[node_id]
+            assert isinstance(node, NetworkInterface)
+            lb = self.lb_of(node)
+            assert lb is not None
+            if node.subnet is not subnet:
+                self.nacl(subnet, packet, egress=True)
+            self.hop(lb.id, "load-balancer", "forward", spec="L1", packet=packet,
+                     detail=f"the reply to the preserved client {packet.dst} returns through "
+                     f"node {node.id}")  # fmt: skip
+            if node.subnet is not subnet:
+                self.nacl(node.subnet, packet, egress=False)
+            self.lb_arrive(lb, node, packet)
+
+    def lb_back(self, lb: LoadBalancer, node: NetworkInterface, packet: Packet, entry: _LbEntry) -> NoReturn:
+        request = entry.request
+        back = attrs.evolve(packet, src=request.dst, src_port=request.dst_port, dst=request.src,
+                            dst_port=request.src_port)  # fmt: skip
+        self.hop(lb.id, "load-balancer", "translate", spec="L1" if lb.is_network else "L3", packet=back,
+                 detail=f"reply: {_endpoint(packet, 'src')} -> {_endpoint(back, 'src')} to the client")  # fmt: skip
+        self.eni_out(node, back, _FROM_INSIDE, forwarding=True)
+
     # ------------------------------------------------------------ peering, transit gateways, VPN, endpoints
 
     def peering(self, pcx: VpcPeeringConnection, vpc: Vpc, packet: Packet, origin: str) -> NoReturn:
@@ -901,14 +1068,41 @@ def _start(source: Endpoint) -> tuple[object, ...]:
 def _walk_flow(
     net: Network, source: Endpoint, destination: Endpoint, packet: Packet, *, ephemeral: bool, force: bool
 ) -> tuple[_Outcome, _Outcome | None]:
-    connection = _Connection(ephemeral=ephemeral)
+    """Walk the flow and its reply. A load balancer on the way sends to one of several targets: the first that
+    connects is the answer (as Reachability Analyzer shows a reachable path when there is one), else the first."""
+    first, options = _walk_pick(net, source, destination, packet, ephemeral=ephemeral, force=force, pick=0)
+    if force or options <= 1 or _flow_connected(net, first, source, destination):
+        return first
+    for pick in range(1, options):
+        other, _ = _walk_pick(net, source, destination, packet, ephemeral=ephemeral, force=force, pick=pick)
+        if _flow_connected(net, other, source, destination):
+            return other
+    return first
+
+
+def _flow_connected(
+    net: Network, walked: tuple[_Outcome, _Outcome | None], source: Endpoint, destination: Endpoint
+) -> bool:
+    forward, reply = walked
+    if not _arrived(net, forward, destination, force=False):
+        return False
+    if reply is None:
+        return True  # nothing comes back (ICMP without reply): delivered is all there is
+    return _returned(net, reply, source)
+
+
+def _walk_pick(
+    net: Network, source: Endpoint, destination: Endpoint, packet: Packet, *, ephemeral: bool, force: bool,
+    pick: int,
+) -> tuple[tuple[_Outcome, _Outcome | None], int]:  # fmt: skip
+    connection = _Connection(ephemeral=ephemeral, lb_pick=pick)
     forward = _Walk(net, connection, reply=False, force=force).run(_start(source), packet)
     arrived = _arrived(net, forward, destination, force)
     if not arrived:
-        return forward, None
+        return (forward, None), connection.lb_options
     answer = reply_packet(forward.packet)
     if answer is None:
-        return forward, None
+        return (forward, None), connection.lb_options
     if forward.end == "link-local":
         eni = source.network_interface
         assert eni is not None
@@ -923,7 +1117,7 @@ def _walk_flow(
         start = ("internet",)
     reply = _Walk(net, connection, reply=True, force=force).run(start, answer)
     _check_reply_source(reply, packet, source)
-    return forward, reply
+    return (forward, reply), connection.lb_options
 
 
 def _check_reply_source(reply: _Outcome, request: Packet, source: Endpoint) -> None:
@@ -966,7 +1160,8 @@ def _arrived(net: Network, outcome: _Outcome, destination: Endpoint, force: bool
         return False
     if outcome.end == "link-local":
         return destination.kind == "link-local"
-    return destination.network_interface is not None and outcome.end is destination.network_interface
+    eni = destination.network_interface
+    return eni is not None and (outcome.end is eni or outcome.via is eni)  # a node: its load balancer's target
 
 
 def _returned(net: Network, outcome: _Outcome, source: Endpoint) -> bool:
@@ -995,6 +1190,18 @@ def trace(
     source, destination = resolve_endpoints(net, src, dst, ip_version)
     packet, ephemeral = flow_packet(source, destination, protocol, port, src_port)
     forward, reply = _walk_flow(net, source, destination, packet, ephemeral=ephemeral, force=False)
+    lb = load_balancer_named(net, dst)
+    if lb is not None and not _flow_connected(net, (forward, reply), source, destination):
+        from vpcsim.engine.health import dns_nodes
+
+        for node in dns_nodes(net, lb)[1:]:  # SPEC L2: a client tries the other addresses its DNS lookup gave
+            other = resolve_endpoints(net, src, node, ip_version)[1]
+            other = attrs.evolve(other, label=f"{lb.lb_name} (node {node.id} in {node.availability_zone})")
+            other_packet = attrs.evolve(packet, dst=other.address)
+            walked = _walk_flow(net, source, other, other_packet, ephemeral=ephemeral, force=False)
+            if _flow_connected(net, walked, source, other):
+                destination, packet, (forward, reply) = other, other_packet, walked
+                break
     delivered = _arrived(net, forward, destination, force=False)
     reply_trace = None
     if reply is not None:

@@ -44,6 +44,11 @@ EXPLANATIONS: dict[str, str] = {
     "PROTOCOL_RESTRICTION": "the component does not carry this protocol",
     "TGW_RTB_CANNOT_ROUTE": "no route of the transit gateway route table matches the destination",
     "TGW_ATTACHMENT_AZ": "the transit gateway attachment has no subnet in the sender's Availability Zone",
+    "ELB_LISTENER_PORT_RESTRICTION": "the load balancer has no listener for the packet's protocol and port (L1)",
+    "ELB_INSTALLED_AZ_RESTRICTION": "the load balancer sends only to targets in its enabled Availability Zones (L1)",
+    "ELBV2_NO_TARGETS_IN_AZ": "cross-zone is off and the node's Availability Zone has no target to send to (L2)",
+    "ELBV2_SOURCE_ADDRESS_PRESERVATION": "the load balancer keeps the client's IP, which the target does not accept "
+    "(its security group does not allow the client, or the client is the target itself: L1)",
     # vpcsim's own codes, where Reachability Analyzer has none:
     "NGW_UNSOLICITED_INBOUND": "a NAT gateway drops inbound packets that answer no connection it made (I4)",
     "EIGW_UNSOLICITED_INBOUND": "an egress-only internet gateway drops inbound packets it did not see leave (I3)",
@@ -55,6 +60,8 @@ EXPLANATIONS: dict[str, str] = {
     "LINK_LOCAL_NOT_ROUTED": "169.254.168.0/22 is never routed: only the instance itself answers (R8, M1)",
     "REPLY_SOURCE_MISMATCH": "the reply reaches the client from another address or port than it asked (asymmetric)",
     "ROUTING_LOOP": "the packet came back to a place it had been with the same headers",
+    "ELBV2_NO_TARGETS": "the listener's target group has no usable target (none registered, or all stopped) (L1)",
+    "ELBV2_NO_HEALTHY_TARGETS": "no target passes this node's health checks while others' do (L2)",
 }
 
 

@@ -7,7 +7,8 @@ The forward walk leaves per-flow connection state (tracked security groups G4, N
 gateways I3, where the packet left) that the reply walk reads.
 
 Flows that reach a part the vectorised walk does not carry (transit gateways, NAT64, NAT instances that
-masquerade, very long paths) are marked ``scalar`` and finished by the scalar walk, so every answer is exact.
+masquerade, load balancer nodes, very long paths) are marked ``scalar`` and finished by the scalar walk, so
+every answer is exact.
 """
 
 from __future__ import annotations
@@ -355,6 +356,11 @@ class Walk:
         forwarding by the instance (an appliance)."""
         c = self.c
         eni = self.loc[ix]
+        if not self.reply:  # SPEC L1-L3: load balancer nodes (listeners, health, targets) are the scalar walk's
+            node = c.eni_lb_node[eni]
+            if node.any():
+                self.to_scalar(ix[node])
+                ix, eni = ix[~node], eni[~node]
         nat = c.eni_nat[eni]
         at_nat = nat >= 0
         if at_nat.any():
