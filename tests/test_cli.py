@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 import vpcsim
 from vpcsim.cli import _app
-from vpcsim.examples import DEMO_QUESTIONS, demo_network
+from vpcsim.examples import DEMO_QUESTIONS, NLB_QUESTIONS, demo_network, private_api_behind_nlb
 
 
 def assert_shows_the_demo_network(output: str) -> None:
@@ -50,7 +50,7 @@ def assert_shows_the_demo_traces(output: str, *, every: bool, wide: bool = True)
 
 @pytest.mark.parametrize("columns", ["80", "200"])
 def test_demo_shows_the_example_network(columns: str) -> None:
-    result = CliRunner().invoke(_app(), ["demo"], env={"COLUMNS": columns})  # type: ignore[arg-type]
+    result = CliRunner().invoke(_app(), ["demo", "--network", "three-tier"], env={"COLUMNS": columns})  # type: ignore[arg-type]
 
     assert result.exit_code == 0, result.output
     assert_shows_the_demo_network(result.output)
@@ -58,10 +58,58 @@ def test_demo_shows_the_example_network(columns: str) -> None:
 
 
 def test_demo_all_tells_every_trace() -> None:
-    result = CliRunner().invoke(_app(), ["demo", "--all"], env={"COLUMNS": "200"})  # type: ignore[arg-type]
+    result = CliRunner().invoke(_app(), ["demo", "--network", "three-tier", "--all"], env={"COLUMNS": "200"})  # type: ignore[arg-type]
 
     assert result.exit_code == 0, result.output
     assert_shows_the_demo_traces(result.output, every=True)
+
+
+def assert_shows_the_nlb_demo(output: str, *, every: bool = False) -> None:
+    """Issue 8: the demo runs on the private API behind an NLB: its inventory, questions, traces and failures."""
+    network = private_api_behind_nlb()  # deterministic: the same ids as the CLI's own build
+    flat = output.replace("\n", " ")
+    for resource in [*network.vpcs, *network.subnets, *network.instances, *network.nat_gateways]:
+        assert resource.id in output
+    assert "api-nlb NLB internet-facing, cross-zone off" in output
+    assert "TCP 443 -> api-tg (TCP 8443)" in output
+    assert output.count(" healthy") >= 2
+    assert "api-nlb node" in output  # the node ENIs in their subnets
+    for question, *_ in NLB_QUESTIONS:
+        assert " ".join(question.split()[:4]) in flat
+    assert "ELB_LISTENER_PORT_RESTRICTION" in output
+    assert "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS" in output
+    assert "the client's address is preserved" in flat
+    assert output.count("=> connected") + output.count("=> not connected") == (len(NLB_QUESTIONS) if every else 2)
+    assert "What survives a failure" in output
+    nat_a = next(n for n in network.nat_gateways if n.name == "nat-a")
+    assert nat_a.id in output  # api-a's way out depends on nat-a
+    assert "BAD_STATE_ROUTE" in output
+    assert "its own host is down" in flat
+
+
+@pytest.mark.parametrize("columns", ["100", "220"])
+def test_demo_runs_on_the_private_api_behind_an_nlb(columns: str) -> None:
+    result = CliRunner().invoke(_app(), ["demo"], env={"COLUMNS": columns})  # type: ignore[arg-type]
+
+    assert result.exit_code == 0, result.output
+    if columns == "220":  # narrow tables fold ids and codes across lines
+        assert_shows_the_nlb_demo(result.output)
+    else:
+        assert "What survives a failure" in result.output
+
+
+def test_demo_all_on_the_nlb_network_tells_every_trace() -> None:
+    result = CliRunner().invoke(_app(), ["demo", "--all"], env={"COLUMNS": "220"})  # type: ignore[arg-type]
+
+    assert result.exit_code == 0, result.output
+    assert_shows_the_nlb_demo(result.output, every=True)
+
+
+def test_demo_refuses_an_unknown_network() -> None:
+    result = CliRunner().invoke(_app(), ["demo", "--network", "mesh"])  # type: ignore[arg-type]
+
+    assert result.exit_code != 0
+    assert "nlb or three-tier" in result.output
 
 
 def test_version_prints_the_package_version() -> None:
@@ -82,9 +130,8 @@ def test_the_installed_console_script_runs_demo() -> None:
     executable = shutil.which("vpcsim")
     assert executable is not None
 
-    env = {**os.environ, "COLUMNS": "200"}
+    env = {**os.environ, "COLUMNS": "220"}
     done = subprocess.run([executable, "demo"], capture_output=True, text=True, timeout=120, check=False, env=env)
 
     assert done.returncode == 0, done.stderr
-    assert_shows_the_demo_network(done.stdout)
-    assert_shows_the_demo_traces(done.stdout, every=False)
+    assert_shows_the_nlb_demo(done.stdout)

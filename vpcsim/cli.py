@@ -12,11 +12,11 @@ if TYPE_CHECKING:
     from vpcsim.model.base import Resource
     from vpcsim.network import Network
 
-__all__ = ["inventory", "main", "show_trace"]
+__all__ = ["inventory", "main", "show_resilience", "show_trace"]
 
 _ACTION_STYLE = {"deny": "bold red", "drop": "bold red", "deliver": "bold green", "exit": "bold green"}
-# The traces `vpcsim demo` tells hop by hop (indexes into DEMO_QUESTIONS); the others are summarised.
-_DEMO_STORIES = (4, 6, 3)
+# The traces `vpcsim demo` tells hop by hop (indexes into each network's questions); the others are summarised.
+_DEMO_STORIES = {"nlb": (0, 3), "three-tier": (4, 6, 3)}
 
 
 def _label(resource: Resource) -> str:
@@ -36,6 +36,18 @@ def inventory(network: Network, console: Console) -> None:
         gateways += [n for n in network.nat_gateways if n.vpc is vpc]
         for gateway in gateways:
             branch.add(f"[magenta]{_label(gateway)}[/magenta]")
+        for lb in network.load_balancers:
+            if lb.vpc is vpc:
+                kind = "NLB" if lb.is_network else "ALB"
+                zones = ", ".join(lb.availability_zones)
+                node = branch.add(f"[magenta]{escape(lb.lb_name)}[/magenta] {kind} {lb.scheme}, cross-zone "
+                                  f"{'on' if lb.cross_zone else 'off'}, nodes in {zones}")  # fmt: skip
+                for listener in network.listeners:
+                    if listener.load_balancer is lb:
+                        tg = listener.target_group
+                        health = ", ".join(f"{h.target.id} {h.state}" for h in network.describe_target_health(tg))
+                        node.add(f"{listener.protocol} {listener.port} -> {escape(tg.tg_name)} "
+                                 f"({tg.protocol} {tg.port}): {health or 'no targets'}")  # fmt: skip
         for pcx in network.vpc_peering_connections:
             if pcx.joins(vpc):
                 branch.add(f"[magenta]{_label(pcx)}[/magenta] to {pcx.peer_of(vpc).id} ({pcx.status})")
@@ -59,6 +71,9 @@ def inventory(network: Network, console: Console) -> None:
             for eni in network.network_interfaces:
                 if eni.subnet is subnet:
                     owner = f"{_label(eni.instance)} eth{eni.device_index}" if eni.instance else eni.interface_type
+                    lb_of = network.load_balancer_of(eni) if eni.requester_managed else None
+                    if lb_of is not None:
+                        owner = f"{lb_of.lb_name} node"
                     public = f" -> {eni.public_ip}" if eni.public_ip else ""
                     groups = ", ".join(g.group_name for g in eni.security_groups)
                     node.add(
@@ -110,17 +125,21 @@ def show_trace(trace: Trace, console: Console) -> None:
     console.print()
 
 
-def _demo_questions(network: Network, console: Console, details: bool) -> None:
+def _demo_questions(
+    network: Network,
+    console: Console,
+    details: bool,
+    questions: list[tuple[str, object, object, str, int | None]],
+    stories: tuple[int, ...],
+) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from vpcsim.examples import DEMO_QUESTIONS
-
-    traces = [network.trace(src, dst, protocol, port) for _, src, dst, protocol, port in DEMO_QUESTIONS]
+    traces = [network.trace(src, dst, protocol, port) for _, src, dst, protocol, port in questions]
     table = Table(title="What reaches what", title_justify="left")
     for column in ("question", "answer", "verdict", "decided by"):
         table.add_column(column, overflow="fold")
-    for (question, *_), trace in zip(DEMO_QUESTIONS, traces, strict=True):
+    for (question, *_), trace in zip(questions, traces, strict=True):
         answer = "[green]yes[/green]" if trace.connected else "[red]no[/red]"
         where = trace.decided_by or (trace.reply.decided_by if trace.reply is not None else None)
         decided = ""
@@ -131,9 +150,31 @@ def _demo_questions(network: Network, console: Console, details: bool) -> None:
     console.print(table)
     console.print()
     for index, trace in enumerate(traces):
-        if details or index in _DEMO_STORIES:
-            console.print(f"[bold cyan]{escape(DEMO_QUESTIONS[index][0])}[/bold cyan]")
+        if details or index in stories:
+            console.print(f"[bold cyan]{escape(questions[index][0])}[/bold cyan]")
             show_trace(trace, console)
+
+
+def show_resilience(network: Network, console: Console) -> None:
+    """Print what survives each single AZ, NAT gateway, instance and load balancer node failure."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    report = network.resilience(resources=True)
+    table = Table(title="What survives a failure (net.resilience(resources=True))", title_justify="left")
+    for column in ("failure", "kind", "flows lost", "which (why)"):
+        table.add_column(column, overflow="fold")
+    for scenario in report.scenarios:
+        lost = []
+        for index in scenario.lost.tolist():
+            src, dst, protocol, port = report._flow_labels(index)
+            why = scenario.evaluation.explanation[index] or scenario.evaluation.reply_explanation[index] or ""
+            end = " (its own host is down)" if index in scenario.ends_down else ""
+            lost.append(f"{src} -> {dst} {protocol} {port}: {why}{end}")
+        count = "[green]0[/green]" if scenario.survives else f"[red]{len(scenario.lost)}[/red]"
+        table.add_row(escape(scenario.label), scenario.kind, count, escape("\n".join(lost)) or "-")
+    console.print(table)
+    console.print()
 
 
 def _app() -> object:
@@ -144,17 +185,29 @@ def _app() -> object:
 
     @app.command()
     def demo(
-        all_traces: bool = typer.Option(False, "--all", help="Tell every trace hop by hop, not only three."),
+        all_traces: bool = typer.Option(False, "--all", help="Tell every trace hop by hop, not only a few."),
+        network_name: str = typer.Option(
+            "nlb",
+            "--network",
+            help="nlb: a private API behind a Network Load Balancer in two AZs (with a failure report); "
+            "three-tier: a web application with a peered shared-services VPC.",
+        ),
     ) -> None:
-        """Build the built-in example network, show what it holds, and trace what reaches what."""
-        from vpcsim.examples import demo_network
+        """Build a built-in example network, show what it holds, trace what reaches what, and (nlb) what survives
+        each failure."""
+        from vpcsim.examples import DEMO_QUESTIONS, NLB_QUESTIONS, demo_network, private_api_behind_nlb
 
+        if network_name not in _DEMO_STORIES:
+            raise typer.BadParameter(f"{network_name!r}: choose nlb or three-tier.", param_hint="--network")
         console = Console()
         with console.status("Building the example network"):
-            network = demo_network()
+            network = private_api_behind_nlb() if network_name == "nlb" else demo_network()
+        questions = NLB_QUESTIONS if network_name == "nlb" else DEMO_QUESTIONS
         inventory(network, console)
         console.print()
-        _demo_questions(network, console, all_traces)
+        _demo_questions(network, console, all_traces, questions, _DEMO_STORIES[network_name])
+        if network_name == "nlb":
+            show_resilience(network, console)
 
     @app.command()
     def version() -> None:

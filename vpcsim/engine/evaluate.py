@@ -9,6 +9,7 @@ the error ``trace()`` would raise for them, prefixed with the flow's index.
 from __future__ import annotations
 
 import html
+import ipaddress
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -422,7 +423,9 @@ def evaluate_chunks(net: Network, flows: FlowBatch, *, chunk: int = DEFAULT_CHUN
     c = compile_network(net)
     resolver = _Resolver(net, c, flows)
     # SPEC L2: a flow to a load balancer by name tries each address its DNS gives: the scalar walk's.
-    by_name = np.array([_names_load_balancer(net, e) for e in flows.endpoints] or [False], dtype=bool)
+    names = {key for lb in net.load_balancers for key in (lb.id, lb.lb_name, lb.dns_name)}
+    by_name = np.array([bool(names) and _names_load_balancer(net, e, names) for e in flows.endpoints] or [False],
+                       dtype=bool)  # fmt: skip
     offset = 0
     for part in flows.chunks(chunk):
         resolved = _resolve_chunk(resolver, part, offset)
@@ -436,11 +439,20 @@ def evaluate_chunks(net: Network, flows: FlowBatch, *, chunk: int = DEFAULT_CHUN
         offset += len(part)
 
 
-def _names_load_balancer(net: Network, endpoint: object) -> bool:
-    try:
-        return load_balancer_named(net, net._by_name(endpoint)) is not None
-    except VpcsimError:
-        return False
+def _names_load_balancer(net: Network, endpoint: object, names: set[str]) -> bool:
+    if isinstance(endpoint, str):
+        if endpoint.strip() in names:
+            return True
+        try:
+            ipaddress.ip_address(endpoint.strip())
+            return False  # an address: by name it is not
+        except ValueError:
+            pass
+        try:
+            endpoint = net._by_name(endpoint)  # a Name tag
+        except VpcsimError:
+            return False
+    return load_balancer_named(net, endpoint) is not None
 
 
 def evaluate(net: Network, flows: FlowBatch, *, chunk: int = DEFAULT_CHUNK) -> Evaluation:

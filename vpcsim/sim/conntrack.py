@@ -22,10 +22,10 @@ if TYPE_CHECKING:
 
 __all__ = ["AUTO_TRACKED", "ConntrackEntry", "FlowKey", "flow_key", "untracked_by_rules"]
 
-# SPEC G5: flows through these are tracked whatever the rules say (hop kinds of the walk). Network Load Balancers
-# join the list with the load balancer model.
+# SPEC G5: flows through these are tracked whatever the rules say (hop kinds of the walk).
 AUTO_TRACKED = {"nat-gateway": "a NAT gateway", "egress-only-internet-gateway": "an egress-only internet gateway",
-                "transit-gateway-attachment": "a transit gateway attachment"}  # fmt: skip
+                "transit-gateway-attachment": "a transit gateway attachment",
+                "load-balancer": "a load balancer"}  # fmt: skip
 
 # SPEC G6 names no timeout for TCP before the handshake completes or after it closes; Linux conntrack's SYN_SENT
 # and TIME_WAIT timeouts (120 s) stand in. Protocols other than TCP and UDP (ICMP included) idle out after 600 s.

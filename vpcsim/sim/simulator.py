@@ -573,7 +573,8 @@ class Simulator:
                     return False, disposition, explanation, ""
                 if outcome.end == "link-local":
                     return conn.server.kind == "link-local", disposition, explanation, ""
-                ok = conn.server.network_interface is not None and outcome.end is conn.server.network_interface
+                server = conn.server.network_interface
+                ok = server is not None and (outcome.end is server or outcome.via is server)  # a node: its target
                 return (
                     ok,
                     disposition,
