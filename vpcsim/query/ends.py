@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from vpcsim.addr import IPAddress, IPNetwork
-from vpcsim.engine.endpoints import InternetHost, _eni_label
+from vpcsim.engine.endpoints import InternetHost, _eni_label, load_balancer_named
+from vpcsim.engine.health import dns_nodes
 from vpcsim.errors import InvalidEndpointError
 from vpcsim.model.base import Resource
 from vpcsim.model.gateways import NatGateway
@@ -149,6 +150,9 @@ def _resolve(
     found = net._by_name(item)
     if isinstance(found, str) and found.strip() in net:
         found = net.get(found.strip())
+    lb = load_balancer_named(net, found)
+    if lb is not None:  # SPEC L2: the nodes its DNS name gives
+        return [e for node in dns_nodes(net, lb) for e in _eni_ends(node, role, outside_peer, group)]
     if isinstance(found, Subnet):
         return [e for eni in net.network_interfaces if eni.subnet is found and eni.instance is not None
                 for e in _eni_ends(eni, role, outside_peer, group)]  # fmt: skip

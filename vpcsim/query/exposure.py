@@ -18,7 +18,8 @@ import numpy as np
 import numpy.typing as npt
 
 from vpcsim.addr import IPNetwork, parse_protocol, protocol_name
-from vpcsim.engine.endpoints import INTERNET
+from vpcsim.engine.endpoints import INTERNET, load_balancer_named
+from vpcsim.engine.health import dns_nodes
 from vpcsim.errors import InvalidFlowError
 from vpcsim.model.interface import NetworkInterface
 from vpcsim.query.ends import cidrs_named, ends, group_label
@@ -109,6 +110,11 @@ def _single_destination(net: Network, dst: object, line: Line, outside: bool) ->
         return found  # the address given
     if not found:
         return found
+    lb = load_balancer_named(net, net._by_name(dst))
+    if lb is not None:  # every node its DNS name gives, at the address a client of this side uses (L2)
+        wanted = {(n.id, n.public_ip if outside and n.public_ip is not None else n.private_ip)
+                  for n in dns_nodes(net, lb)}  # fmt: skip
+        return [e for e in found if (e.eni_id, e.address) in wanted]
     eni_id = found[0].eni_id
     eni = net.get(eni_id) if eni_id is not None else None
     if not isinstance(eni, NetworkInterface):

@@ -198,6 +198,9 @@ class _NetView:
         for i, inst in enumerate(c.instances):
             if inst.masquerade:
                 forwarding.update(int(x) for x in c.inst_enis[i] if x >= 0)
+        # SPEC L1-L3: load balancer nodes forward to their targets (with the client's address or their own), so the
+        # nodes' and the targets' security groups and subnets see packets of flows addressed to the nodes.
+        forwarding.update(c.eni_index[e] for e in _load_balancing_enis(net) if e in c.eni_index)
         self.forwarding = sorted(forwarding)
         self.forwarding_groups = sorted({int(c.eni_sg_in[e]) for e in forwarding if c.eni_sg_in[e] >= 0})
         # Addresses a packet can carry besides the ends': forwarding (masquerading) interfaces', NAT gateways'.
@@ -226,6 +229,25 @@ class _NetView:
         if eni_id is None:
             return -1
         return self.c.eni_index.get(eni_id, -1)
+
+
+def _load_balancing_enis(net: Network) -> set[str]:
+    """Ids of every load balancer node and of every interface a listener's target group sends to."""
+    from vpcsim.engine.health import _candidate
+
+    found = {eni.id for lb in net.load_balancers for eni in lb.nodes}
+    for listener in net.listeners:
+        group = listener.target_group
+        for target in group.targets:
+            cand = _candidate(net, group, target)
+            if cand is not None and cand.network_interface is not None:
+                found.add(cand.network_interface.id)
+    return found
+
+
+def listener_ports(nets: Sequence[Network]) -> list[int]:
+    """Where a load balancer's listeners start and stop: destination-port cuts (L1)."""
+    return sorted({p for net in nets for x in net.listeners for p in (x.port, x.port + 1)})
 
 
 def _addresses(eni: NetworkInterface) -> list[IPAddress]:
@@ -642,6 +664,7 @@ def _batch_cells(
     extra = [t + dt for t in _ICMP_REQUESTS.get(protocol, ()) for dt in (0, 1)] if icmp else list(_SERVICE_PORTS)
     if has_ports:
         extra += [p + 1 for p in _SERVICE_PORTS]
+        extra += listener_ports([v.net for v in views])
     d_start, d_row = _starts(flags, values, extra, lo, hi, n)
     d_end = _ends(d_start, d_row, hi)
     if question.src_ports is None or not has_ports:
