@@ -48,3 +48,25 @@ def test_notebook_runs(path: Path) -> None:
         assert "internet -> IMDS: NO_ROUTE" in text
         html = "".join(o.get("data", {}).get("text/html", "") for o in outputs if o.output_type == "execute_result")
         assert "<table>" in html  # the trace renders as an HTML table in Jupyter
+    if path.name.startswith("04-"):
+        assert "ACCEPTED connected: True" in text  # L1: internet -> api-nlb by name, through the listener
+        assert text.count(" healthy checked by ") == 2  # L2: each node checks its own AZ's target
+        assert "health: ['healthy', 'healthy']" in text  # the VPC-only SG still passes the health checks ...
+        assert "internet client: DENIED_IN ELBV2_SOURCE_ADDRESS_PRESERVATION" in text  # ... but not the clients
+        assert "fix 1, preserve_client_ip=False: True" in text
+        assert "fix 2, admit the clients again: True" in text
+        assert "DENIED_IN ELB_LISTENER_PORT_RESTRICTION at load-balancer-listener" in text
+        assert "internet -> api-nlb connected: True via node in us-east-1b" in text  # fail_az: the other AZ
+        assert "health: [('api-a', 'unhealthy'), ('api-b', 'healthy')]" in text
+        assert "real network failures: []" in text  # what_if() left the network alone
+        assert "(blackhole)" in text  # R6: the route to the failed NAT gateway
+        assert "api-a -> internet: NULL_ROUTED BAD_STATE_ROUTE" in text
+        assert "internet -> api-nlb: True" in text
+        assert "survive every single failure: ['api-nlb']" in text
+        html = "".join(o.get("data", {}).get("text/html", "") for o in outputs if o.output_type == "execute_result")
+        assert "ELB_LISTENER_PORT_RESTRICTION" not in html  # the rendered trace is the connected one
+        assert "<td>load-balancer-listener</td>" in html  # the trace table shows the load balancer's hops
+        assert "<td>target-group</td>" in html
+        assert "load-balancer-node" in html  # resilience summary(): each node's failure is a scenario
+        assert "(nat-a)" in html
+        assert "depends_on" in html  # dependencies()
