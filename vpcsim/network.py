@@ -242,6 +242,18 @@ def _check_range(value: object, field: str, low: int, high: int) -> None:
         raise _invalid(f"Value ({value!r}) for {field} is invalid: {low}..{high}.")
 
 
+def _check_preserve(protocol: str, preserve: bool | None) -> None:
+    """SPEC L1: client IP preservation is an NLB attribute, always on for UDP and TCP_UDP target groups."""
+    if preserve is None:
+        return
+    if protocol in ALB_PROTOCOLS:
+        raise AwsError("ValidationError", "preserve_client_ip.enabled is a Network Load Balancer attribute.")
+    if protocol in ("UDP", "TCP_UDP") and not preserve:
+        raise AwsError(
+            "InvalidConfigurationRequest", f"Client IP preservation is always on for a {protocol} target group."
+        )
+
+
 def _check_elb_port(value: object, field: str) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
         raise AwsError("ValidationError", f"Value ({value!r}) for {field} is invalid: 1..65535.")
@@ -2943,8 +2955,12 @@ class Network:
             ElasticIp(tags=_tags(name, tags), id=self._new_id(ElasticIp), public_ip=self._new_public_ip())
         )
 
-    def _nat_owner(self, eip: ElasticIp) -> NatGateway | None:
-        return next((n for n in self.nat_gateways if n.elastic_ip is eip), None)
+    def _nat_owner(self, eip: ElasticIp) -> NatGateway | LoadBalancer | None:
+        """The NAT gateway or load balancer whose (requester-managed) interface holds the EIP (E6)."""
+        nat = next((n for n in self.nat_gateways if n.elastic_ip is eip), None)
+        if nat is not None or eip.network_interface is None:
+            return nat
+        return self._lb_nodes().get(eip.network_interface.id)
 
     @_mutates
     def release_address(self, elastic_ip: ElasticIp | str) -> None:
@@ -3017,7 +3033,7 @@ class Network:
             assert eip.association_id is not None
             return eip.association_id
         if self._nat_owner(eip) is not None:
-            raise AwsError("Resource.AlreadyAssociated", f"{eip.id} is in use by a NAT gateway.")
+            raise AwsError("Resource.AlreadyAssociated", f"{eip.id} is in use by a NAT gateway or load balancer.")
         if eip.is_associated and not _bool(allow_reassociation, "allowReassociation"):
             raise AwsError(
                 "Resource.AlreadyAssociated",
@@ -3043,8 +3059,10 @@ class Network:
             eip = self._get(elastic_ip, ElasticIp)
         if not eip.is_associated:
             raise AwsError("InvalidAssociationID.NotFound", f"{eip.id} ({eip.public_ip}) is not associated.")
-        if self._nat_owner(eip) is not None:
-            raise AwsError("OperationNotPermitted", f"{eip.id} belongs to a NAT gateway; delete the NAT gateway.")
+        owner = self._nat_owner(eip)
+        if owner is not None:
+            noun = "NAT gateway" if isinstance(owner, NatGateway) else "load balancer"
+            raise AwsError("OperationNotPermitted", f"{eip.id} belongs to {noun} {owner.id}; delete the {noun}.")
         self._unbind_eip(eip, replace_public_ip=True)
 
     # ------------------------------------------------------------------ internet gateways
@@ -3925,8 +3943,8 @@ class Network:
             groups = [vpc.default_security_group] if type == "application" else None
         else:
             groups = self._lb_groups(vpc, security_groups)
-            if not groups and type == "application":
-                groups = [vpc.default_security_group]
+            if not groups:  # an empty list is no security group: the VPC's default for an ALB, none for an NLB
+                groups = [vpc.default_security_group] if type == "application" else None
         eips: dict[str, ElasticIp] = {}
         if allocations is not None:
             if not isinstance(allocations, Mapping):
@@ -3946,6 +3964,8 @@ class Network:
         cross = type == "application"
         if cross_zone is not None:
             cross = _bool(cross_zone, "load_balancing.cross_zone.enabled")
+            if type == "application" and not cross:
+                raise AwsError("InvalidConfigurationRequest", "Cross-zone load balancing is always on for an ALB.")
         for subnet in chosen:
             self._plan_addresses(subnet, 4, [], 1, "privateIpAddress")
         tag_map = _tags(None, tags)
@@ -4119,8 +4139,7 @@ class Network:
             health_check_enabled=health_check_enabled,
         )
         preserve = None if preserve_client_ip is None else _bool(preserve_client_ip, "preserve_client_ip.enabled")
-        if preserve is not None and protocol in ALB_PROTOCOLS:
-            raise AwsError("ValidationError", "preserve_client_ip.enabled is a Network Load Balancer attribute.")
+        _check_preserve(protocol, preserve)
         cross = None if cross_zone is None else _bool(cross_zone, "load_balancing.cross_zone.enabled")
         return self._add(
             TargetGroup(
@@ -4172,8 +4191,7 @@ class Network:
         preserve = tg.preserve_client_ip
         if preserve_client_ip is not None:
             preserve = _bool(preserve_client_ip, "preserve_client_ip.enabled")
-            if tg.protocol in ALB_PROTOCOLS:
-                raise AwsError("ValidationError", "preserve_client_ip.enabled is a Network Load Balancer attribute.")
+            _check_preserve(tg.protocol, preserve)
         cross = tg.cross_zone
         if cross_zone == "use_load_balancer_configuration":
             cross = None
@@ -4244,8 +4262,8 @@ class Network:
         no-op, as in AWS. ``InvalidTarget`` for an instance of another VPC or an address it cannot use."""
         tg = self._get_elb(target_group, TargetGroup)
         new = [self._target(tg, ref) for ref in _items(targets, "Targets")]
-        for target in new:
-            if not any((t.id, t.port) == (target.id, target.port) for t in tg.targets):
+        for target in new:  # a target is (id, port); no port means the group's port
+            if not any((t.id, t.port or tg.port) == (target.id, target.port or tg.port) for t in tg.targets):
                 tg.targets.append(target)
 
     @_mutates
@@ -4259,10 +4277,12 @@ class Network:
             else:
                 found = Target(str(ref).strip())
             key = (found.id, found.port)
-            if not any(t.id == key[0] and (key[1] is None or t.port == key[1]) for t in tg.targets):
+            if not any(t.id == key[0] and (key[1] is None or (t.port or tg.port) == key[1]) for t in tg.targets):
                 raise AwsError("InvalidTarget", f"The target {key[0]} is not registered with {tg.tg_name}.")
             keys.append(key)
-        tg.targets = [t for t in tg.targets if not any(t.id == k and (p is None or t.port == p) for k, p in keys)]
+        tg.targets = [
+            t for t in tg.targets if not any(t.id == k and (p is None or (t.port or tg.port) == p) for k, p in keys)
+        ]
 
     @_mutates
     def create_listener(
@@ -4337,10 +4357,10 @@ class Network:
     def describe_target_health(self, target_group: TargetGroup | str) -> list[TargetHealth]:
         """Each registered target's health as AWS reports it, computed from the network (L2).
 
-        A target is checked from every live node of the load balancers forwarding to the group that can send to it
-        (its own AZ's node when cross-zone is off): the health check's TCP connection from the node's private IP
-        to the target's health-check port must succeed through SGs, NACLs and routes. ``healthy`` when at least
-        one node's check succeeds.
+        A target is checked from every live node of the load balancers forwarding to the group: the health check's
+        TCP connection from the node's private IP to the target's health-check port must succeed through SGs, NACLs
+        and routes. ``healthy`` when at least one node's check succeeds; each node sends only to the targets its own
+        check finds healthy (and, with cross-zone off, only in its AZ).
         """
         from vpcsim.engine.health import target_health
 
@@ -4373,6 +4393,9 @@ class Network:
 
     def _failable(self, resource: object) -> Resource:
         if isinstance(resource, str) and resource.strip() not in self._index:
+            lb = next((x for x in self.load_balancers if resource.strip() in (x.lb_name, x.dns_name)), None)
+            if lb is not None:
+                return lb
             named = self._by_name(resource)
             resource = named if isinstance(named, Resource) else resource
         ref_id = resource.id if isinstance(resource, Resource) else resource

@@ -103,10 +103,12 @@ def _usable(net: Network, tg: TargetGroup, lb: LoadBalancer) -> tuple[list[Candi
     zones = set(lb.availability_zones)
     found: list[Candidate] = []
     outside = 0
+    seen: set[tuple[str, int]] = set()
     for target in sorted(tg.targets, key=lambda t: (t.id, t.port or 0)):
         cand = _candidate(net, tg, target)
-        if cand is None:
+        if cand is None or (cand.target.id, cand.port) in seen:  # no port means the group's: the same target
             continue
+        seen.add((cand.target.id, cand.port))
         if cand.availability_zone not in zones and cand.availability_zone != "all":
             outside += 1
             continue
@@ -226,12 +228,9 @@ def target_health(net: Network, tg: TargetGroup) -> list[TargetHealth]:
             rows.append(TargetHealth(target, "unavailable", "Target.HealthCheckDisabled", "Health checks disabled",
                                      instance=instance, network_interface=eni))  # fmt: skip
             continue
-        checks = {
-            n.id: _check(net, n, tg, cand)
-            for lb in lbs
-            for n in lb.nodes
-            if net.down(n) is None and _reach([cand], n, cross_zone(tg, lb))
-        }
+        # Every live node of the load balancer checks every target it could be given, whatever the cross-zone
+        # setting (targets see health checks from each node's private IP); routing uses the node's own result.
+        checks = {n.id: _check(net, n, tg, cand) for lb in lbs for n in lb.nodes if net.down(n) is None}
         if any(checks.values()):
             rows.append(TargetHealth(target, "healthy", None, "", checks, instance, eni))
         else:

@@ -102,7 +102,7 @@ class _Outcome:
     packet: Packet  # as it arrived
     end: NetworkInterface | str | None  # the ENI it was delivered to, "link-local", or None
     exit: tuple[Any, ...] | None = None  # where it left the network, if it did
-    via: NetworkInterface | None = None  # the load balancer node that sent it to ``end``
+    via: tuple[NetworkInterface, ...] = ()  # the load balancer nodes that sent it on towards ``end``
 
 
 class _Walk:
@@ -121,6 +121,10 @@ class _Walk:
         self.end: NetworkInterface | str | None = None
         self.exit: tuple[Any, ...] | None = None  # where the packet left the network: ("internet",), ("vpn", v)
         self.via: NetworkInterface | None = None  # the load balancer node that forwarded it last
+        self.vias: list[NetworkInterface] = []  # every load balancer node that forwarded it (one behind another)
+        # SPEC L1 with NLB security groups: the client's address a node passes on stands for the node in target SG
+        # rules that reference the node's groups (AWS: such rules admit traffic through the NLB).
+        self.preserved: tuple[IPAddress, frozenset[str]] | None = None
         self._nodes: dict[str, LoadBalancer] | None = None
 
     # ------------------------------------------------------------ recording
@@ -136,7 +140,7 @@ class _Walk:
         if self.first_drop is not None:
             disposition, explanation = self.first_drop
         return _Outcome(
-            disposition, explanation, self.hops, self.blockers, self.packet, self.end, self.exit, self.via
+            disposition, explanation, self.hops, self.blockers, self.packet, self.end, self.exit, tuple(self.vias)
         )
 
     def _dispatch(self, start: tuple[Any, ...], packet: Packet) -> None:
@@ -257,7 +261,11 @@ class _Walk:
             p.peer_of(vpc) for p in self.net.vpc_peering_connections if p.status == "active" and p.joins(vpc)
         ]
 
+        preserved = self.preserved
+
         def members(group_id: str, address: IPAddress) -> bool:
+            if preserved is not None and address == preserved[0] and group_id in preserved[1]:
+                return True  # the client's address, passed on by a node carrying that group (L1)
             for candidate in scope:
                 for subnet in self.net.subnets:
                     if subnet.vpc is candidate and (owner := subnet.used_addresses.get(address)) is not None:
@@ -788,6 +796,9 @@ class _Walk:
             how += " (the target sees the load balancer)" + ("" if lb.is_network else ": an ALB ends the connection")
         self.conn.lb[node.id] = _LbEntry(packet, out, preserved)
         self.via = node
+        self.vias.append(node)
+        if preserved and node.security_groups:
+            self.preserved = (packet.src, frozenset(g.id for g in node.security_groups))
         self.hop(lb.id, "load-balancer", "translate", detail=how, spec="L1" if lb.is_network else "L3", packet=out)
         if preserved and chosen.network_interface is not None and packet.src in chosen.network_interface.addresses:
             self.stop(lb.id, "load-balancer", Disposition.DENIED_IN, "ELBV2_SOURCE_ADDRESS_PRESERVATION", spec="L1",
@@ -852,8 +863,12 @@ class _Walk:
     def peering(self, pcx: VpcPeeringConnection, vpc: Vpc, packet: Packet, origin: str) -> NoReturn:
         """SPEC I5: only traffic between the two VPCs' CIDRs, never transitive, never edge to edge."""
         peer = pcx.peer_of(vpc)
+        node = self.via
+        entry = self.conn.lb.get(node.id) if node is not None and not self.reply else None
+        # SPEC L1: a node of this VPC passing the client's address on to a target in a peered VPC (AWS supports it).
+        on_behalf = entry is not None and entry.preserved and entry.out == packet and node.vpc is vpc  # type: ignore[union-attr]
         self.check(
-            origin == _FROM_INSIDE and vpc.contains(packet.src),
+            origin == _FROM_INSIDE and (vpc.contains(packet.src) or on_behalf),
             pcx.id,
             "vpc-peering-connection",
             Disposition.DENIED_IN,
@@ -1161,7 +1176,7 @@ def _arrived(net: Network, outcome: _Outcome, destination: Endpoint, force: bool
     if outcome.end == "link-local":
         return destination.kind == "link-local"
     eni = destination.network_interface
-    return eni is not None and (outcome.end is eni or outcome.via is eni)  # a node: its load balancer's target
+    return eni is not None and (outcome.end is eni or eni in outcome.via)  # a node: its load balancer's target
 
 
 def _returned(net: Network, outcome: _Outcome, source: Endpoint) -> bool:

@@ -574,7 +574,7 @@ class Simulator:
                 if outcome.end == "link-local":
                     return conn.server.kind == "link-local", disposition, explanation, ""
                 server = conn.server.network_interface
-                ok = server is not None and (outcome.end is server or outcome.via is server)  # a node: its target
+                ok = server is not None and (outcome.end is server or server in outcome.via)  # a node: its target
                 return (
                     ok,
                     disposition,
