@@ -21,7 +21,7 @@ from seeds import build_seeds
 
 import vpcsim
 from vpcsim import INTERNET, FlowBatch, Network, internet
-from vpcsim.examples import demo_network
+from vpcsim.examples import demo_network, private_api_behind_nlb
 from vpcsim.io.export import MASQUERADE_TAG, PUBLIC_IP_TAG
 from vpcsim.synthetic import estate
 from vpcsim.testing import hops, verdict_of
@@ -33,7 +33,8 @@ KEYS = [
     "EgressOnlyInternetGateways", "NatGateways", "VpcPeeringConnections", "TransitGateways",
     "TransitGatewayRouteTables", "TransitGatewayAttachments", "TransitGatewayVpcAttachments",
     "TransitGatewayPropagations", "TransitGatewayStaticRoutes", "VpnGateways", "CustomerGateways", "VpnConnections",
-    "VpcEndpoints",
+    "VpcEndpoints", "LoadBalancers", "LoadBalancerAttributes", "TargetGroups", "TargetGroupAttributes", "Listeners",
+    "TargetHealthDescriptions",
 ]  # fmt: skip
 OFFICE = internet("192.0.2.9")
 
@@ -155,6 +156,52 @@ def hub_network() -> Network:
     net.run_instance(spoke_a, name="spoke-1", security_groups=[ssh])
     net.run_instance(far_a, name="far-1")
     net.run_instance(app, name="app-1", security_groups=[web_sg], ipv6_address_count=1)
+    return net
+
+
+def elb_network() -> Network:
+    """Every load balancing setting the exporter writes (issue 8): an internet-facing NLB with an Elastic IP on one
+    node and cross-zone on, IP targets with a port override, one outside the VPC (AZ ``all``), explicit client IP
+    preservation and group cross-zone; an ALB with its SGs, an HTTPS listener, a group with a health check path,
+    checks disabled and a port override; an internal NLB with SGs and a UDP group; a group no listener uses; a
+    stopped target."""
+    net = Network(region="eu-west-1", seed=5)
+    vpc = net.create_vpc("10.0.0.0/16", name="v")
+    igw = net.create_internet_gateway(name="igw")
+    net.attach_internet_gateway(igw, vpc)
+    public = net.create_route_table(vpc, name="public")
+    net.create_route(public, "0.0.0.0/0", igw)
+    a = net.create_subnet(vpc, "10.0.0.0/24", az="eu-west-1a", name="a")
+    b = net.create_subnet(vpc, "10.0.1.0/24", az="eu-west-1b", name="b")
+    c = net.create_subnet(vpc, "10.0.2.0/24", az="eu-west-1a", name="c")
+    for subnet in (a, b):
+        net.associate_route_table(public, subnet)
+    web = net.create_security_group(vpc, "web", description="web")
+    net.authorize_security_group_ingress(web, protocol="tcp", ports=(80, 9000), cidr="0.0.0.0/0")
+    net.authorize_security_group_ingress(web, protocol="udp", ports=53, cidr="10.0.0.0/16")
+    alb_sg = net.create_security_group(vpc, "alb", description="alb")
+    net.authorize_security_group_ingress(alb_sg, protocol="tcp", ports=443, cidr="0.0.0.0/0")
+    i1 = net.run_instance(a, security_groups=[web], name="i1")
+    i2 = net.run_instance(b, security_groups=[web], name="i2")
+    old = net.run_instance(b, security_groups=[web], name="old")
+    net.stop_instance(old)
+    nlb = net.create_load_balancer("nlb", [a, b], type="network", allocations={a.id: net.allocate_address(name="e1")},
+                                   cross_zone=True, tags={"team": "edge"})  # fmt: skip
+    ips = net.create_target_group("ips", protocol="TCP", port=8080, vpc=vpc, target_type="ip", health_check_port=8081,
+                                  preserve_client_ip=True, cross_zone=False, tags={"Name": "ips"})  # fmt: skip
+    net.register_targets(ips, [(str(i1.private_ip), 8088), str(i2.private_ip),
+                               {"Id": "10.99.0.5", "AvailabilityZone": "all"}])  # fmt: skip
+    net.create_listener(nlb, protocol="TCP", port=80, target_group=ips, tags={"Name": "nlb-80"})
+    alb = net.create_load_balancer("alb", [a, b], security_groups=[alb_sg])
+    pages = net.create_target_group("pages", protocol="HTTP", port=80, vpc=vpc, health_check_path="/health",
+                                    health_check_enabled=False)  # fmt: skip
+    net.register_targets(pages, [i1, (i2, 8080), old])
+    net.create_listener(alb, protocol="HTTPS", port=443, target_group=pages)
+    inner = net.create_load_balancer("inner", [c], type="network", scheme="internal", security_groups=[web])
+    dns = net.create_target_group("dns", protocol="UDP", port=53, vpc=vpc)
+    net.register_targets(dns, [i1])
+    net.create_listener(inner, protocol="UDP", port=53, target_group=dns)
+    net.create_target_group("spare", protocol="TCP", port=1, vpc=vpc, health_check_protocol="HTTP")
     return net
 
 
@@ -388,6 +435,89 @@ def test_gateway_and_connection_shapes(hub: Network, hub_doc: dict[str, Any]) ->
     assert aws_list["Cidrs"] == [str(c) for c in prefix_list(hub, "com.amazonaws.us-east-1.s3").entries]
 
 
+def test_load_balancer_shapes() -> None:
+    """describe-load-balancers / -target-groups / -listeners / -target-health and the attribute calls, with vpcsim's
+    wrappers naming the ARN of the per-item calls."""
+    net = elb_network()
+    doc = net.to_aws()
+    nlb, alb, inner = net.load_balancers
+    ips, pages, dns, spare = net.target_groups
+    item = only(doc, "LoadBalancers", "LoadBalancerArn", nlb.id)
+    assert "SecurityGroups" not in item  # created without: AWS lists none (L1)
+    assert (item["Type"], item["Scheme"], item["LoadBalancerName"], item["State"]) == (
+        "network", "internet-facing", "nlb", {"Code": "active"}
+    )  # fmt: skip
+    eip = nlb.nodes[0].elastic_ips[nlb.nodes[0].private_ip]
+    assert [z["SubnetId"] for z in item["AvailabilityZones"]] == [s.id for s in nlb.subnets]
+    assert item["AvailabilityZones"][0]["LoadBalancerAddresses"] == [
+        {"IpAddress": str(eip.public_ip), "AllocationId": eip.id}
+    ]
+    assert item["Tags"] == [{"Key": "team", "Value": "edge"}]
+    assert only(doc, "LoadBalancers", "LoadBalancerArn", alb.id)["SecurityGroups"] == [group(net, "alb").id]
+    assert only(doc, "LoadBalancers", "LoadBalancerArn", inner.id)["AvailabilityZones"][0][
+        "LoadBalancerAddresses"
+    ] == [{"PrivateIPv4Address": str(inner.nodes[0].private_ip)}]
+    node = only(doc, "NetworkInterfaces", "NetworkInterfaceId", alb.nodes[1].id)
+    assert (node["Description"], node["InterfaceType"], node["RequesterManaged"]) == (
+        f"ELB app/alb/{alb.id.rsplit('/', 1)[-1]}", "interface", True
+    )  # fmt: skip
+    assert node["Association"] == {"PublicIp": str(alb.nodes[1].public_ip), "IpOwnerId": "amazon-elb"}
+    attributes = {a["LoadBalancerArn"]: a["Attributes"] for a in doc["LoadBalancerAttributes"]}
+    assert attributes[nlb.id] == [{"Key": "load_balancing.cross_zone.enabled", "Value": "true"}]
+    assert attributes[inner.id] == [{"Key": "load_balancing.cross_zone.enabled", "Value": "false"}]
+
+    group_item = only(doc, "TargetGroups", "TargetGroupArn", pages.id)
+    assert {k: group_item[k] for k in ("Protocol", "Port", "TargetType", "LoadBalancerArns")} == {
+        "Protocol": "HTTP", "Port": 80, "TargetType": "instance", "LoadBalancerArns": [alb.id]
+    }  # fmt: skip
+    assert {k: v for k, v in group_item.items() if k.startswith("HealthCheck")} == {
+        "HealthCheckEnabled": False, "HealthCheckProtocol": "HTTP", "HealthCheckPort": "traffic-port",
+        "HealthCheckPath": "/health",
+    }  # fmt: skip
+    assert only(doc, "TargetGroups", "TargetGroupArn", ips.id)["HealthCheckPort"] == "8081"
+    assert only(doc, "TargetGroups", "TargetGroupArn", spare.id)["LoadBalancerArns"] == []
+    settings = {a["TargetGroupArn"]: a["Attributes"] for a in doc["TargetGroupAttributes"]}
+    assert settings[ips.id] == [
+        {"Key": "load_balancing.cross_zone.enabled", "Value": "false"},
+        {"Key": "preserve_client_ip.enabled", "Value": "true"},
+    ]
+    assert settings[dns.id] == [
+        {"Key": "load_balancing.cross_zone.enabled", "Value": "use_load_balancer_configuration"}
+    ]
+
+    (listener,) = [x for x in doc["Listeners"] if x["LoadBalancerArn"] == nlb.id]
+    assert (listener["Protocol"], listener["Port"], listener["Tags"]) == (
+        "TCP",
+        80,
+        [{"Key": "Name", "Value": "nlb-80"}],
+    )
+    assert listener["DefaultActions"] == [
+        {"Type": "forward", "TargetGroupArn": ips.id,
+         "ForwardConfig": {"TargetGroups": [{"TargetGroupArn": ips.id, "Weight": 1}]}}
+    ]  # fmt: skip
+
+    health = {h["TargetGroupArn"]: h["TargetHealthDescriptions"] for h in doc["TargetHealthDescriptions"]}
+    assert set(health) == {g.id for g in net.target_groups}  # every group's, so none lacks its targets on reload
+    i1, i2, old = (by_name(net, n) for n in ("i1", "i2", "old"))
+    assert health[pages.id] == [
+        {"Target": {"Id": i1.id}, "HealthCheckPort": "80",
+         "TargetHealth": {"State": "unavailable", "Reason": "Target.HealthCheckDisabled",
+                          "Description": "Health checks disabled"}},
+        {"Target": {"Id": i2.id, "Port": 8080}, "HealthCheckPort": "8080",
+         "TargetHealth": {"State": "unavailable", "Reason": "Target.HealthCheckDisabled",
+                          "Description": "Health checks disabled"}},
+        {"Target": {"Id": old.id}, "HealthCheckPort": "80",
+         "TargetHealth": {"State": "unused", "Reason": "Target.InvalidState",
+                          "Description": "Target is in the stopped state"}},
+    ]  # fmt: skip
+    assert [(h["Target"], h["TargetHealth"]["State"]) for h in health[ips.id]] == [
+        ({"Id": str(i1.private_ip), "Port": 8088, "AvailabilityZone": "eu-west-1a"}, "healthy"),  # checked on 8081
+        ({"Id": str(i2.private_ip), "AvailabilityZone": "eu-west-1b"}, "healthy"),
+        ({"Id": "10.99.0.5", "AvailabilityZone": "all"}, "unhealthy"),  # no route out of the VPC
+    ]
+    assert health[spare.id] == []
+
+
 # ------------------------------------------------------------------------------------------------ round trips
 
 
@@ -397,13 +527,37 @@ ROUND_TRIPS: dict[str, Callable[[], Network]] = {
     "estate": lambda: estate(200, seed=1),
     "estate-ipv6": lambda: estate(200, seed=2, ipv6=True),
     "hub": hub_network,
+    "private-api-behind-nlb": private_api_behind_nlb,
+    "elb": elb_network,
 }
 
 
 @pytest.mark.parametrize("name", list(ROUND_TRIPS))
 def test_load_of_to_aws_is_the_same_network(name: str) -> None:
     net = ROUND_TRIPS[name]()
-    assert_round_trip(net, [*running_ids(net, 7), INTERNET])
+    assert_round_trip(net, [*running_ids(net, 7), INTERNET, *(lb.lb_name for lb in net.load_balancers)])
+
+
+def test_load_balancer_verdicts_survive_the_round_trip() -> None:
+    """Through each load balancer, hop by hop: listener, target group and target, translation, reply."""
+    net = elb_network()
+    back = reload(net)
+    probes = [
+        (INTERNET, "nlb", "tcp", 80), (INTERNET, "nlb", "tcp", 81), (INTERNET, "alb", "tcp", 443),
+        (INTERNET, "alb", "tcp", 80), ("i2", "inner", "udp", 53), ("i1", "inner", "udp", 53),
+        (INTERNET, str(net.load_balancers[0].nodes[1].public_ip), "tcp", 80),
+    ]  # fmt: skip
+    for probe in probes:
+        a, b = net.trace(*probe), back.trace(*probe)
+        assert [(h.component, h.kind, h.action, h.rule) for h in b.hops] == [
+            (h.component, h.kind, h.action, h.rule) for h in a.hops
+        ], probe
+        assert (b.disposition, b.explanation, b.connected) == (a.disposition, a.explanation, a.connected), probe
+    assert back.trace(INTERNET, "alb", "tcp", 443).connected
+    for group in net.target_groups:
+        assert [(h.target, h.state, h.reason) for h in back.describe_target_health(group.id)] == [
+            (h.target, h.state, h.reason) for h in net.describe_target_health(group)
+        ]
 
 
 def test_hub_verdicts_survive_the_round_trip(hub: Network) -> None:
@@ -550,12 +704,17 @@ def test_what_if_edit_survives_dump_and_load(tmp_path: Path) -> None:
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(net=networks(max_vpcs=3, max_subnets=3, max_instances=4), data=st.data())
+@given(net=networks(max_vpcs=3, max_subnets=3, max_instances=4, load_balancers=True), data=st.data())
 def test_round_trip_property_same_snapshot_and_verdicts(net: Network, data: st.DataObject) -> None:
-    """Done when: random valid network -> to_aws -> JSON text -> load_aws gives the same verdicts on random flows."""
+    """Done when: random valid network (load balancers included, issue 8) -> to_aws -> JSON text -> load_aws gives
+    the same network, the same target health and the same verdicts on random flows (through load balancers too)."""
     back = reload(net)
     assert list(back.load_report) == []
     assert back.snapshot() == net.snapshot()
+    for group in net.target_groups:
+        assert [(h.target, h.state, h.reason, h.nodes) for h in back.describe_target_health(group.id)] == [
+            (h.target, h.state, h.reason, h.nodes) for h in net.describe_target_health(group)
+        ]
     drawn: list[Flow] = data.draw(st.lists(flows(net), min_size=1, max_size=12))
     batch = FlowBatch.from_arrays(
         [f.src for f in drawn], [f.dst for f in drawn], [f.protocol for f in drawn], [f.port for f in drawn]

@@ -235,14 +235,11 @@ def test_shapes_load_report_names_everything_not_taken_as_it_was(shapes: Network
         ("dangling-reference", "pcx-0000a0ff", f, "$.VpcPeeringConnections[2].AccepterVpcInfo"),
         ("inactive", "i-0000dead", f, "$.Reservations[3].Instances[0].State"),
         ("partial", "vpce-0000a0e9", f, "$.VpcEndpoints[1]"),
-        ("partial", lb + "loadbalancer/app/web/50dc6c495c0c9188", f, "$.LoadBalancers[0]"),
-        ("partial", lb + "targetgroup/web/73e2d6bc24d8a067", f, "$.TargetGroups[0]"),
-        ("partial", lb + "listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2", f, "$.Listeners[0]"),
-        ("partial", lb + "targetgroup/web/73e2d6bc24d8a067", f, "$.TargetHealthDescriptions[0]"),
         ("derived", "rtb-0000a003", d, "$.RouteTables[rtb-0000a003].Routes[10.61.0.0/16]"),
         ("derived", "rtb-0000a003", d, "$.RouteTables[rtb-0000a003].Routes[10.70.0.0/16]"),
     }
-    assert len(shapes.load_report) == 15  # ResponseMetadata is neither read nor reported
+    assert len(shapes.load_report) == 11  # ResponseMetadata is neither read nor reported
+    assert not shapes.load_report.of(resource=lb + "loadbalancer/app/web/50dc6c495c0c9188")  # it loads as it is
 
 
 def test_vpc_blocks_attributes_and_zones(shapes: Network) -> None:
@@ -291,11 +288,18 @@ def test_requester_managed_nat_gateway_interface(shapes: Network) -> None:
 
 
 def test_requester_managed_load_balancer_node_interface(shapes: Network) -> None:
+    """The ALB's node (description ``ELB app/web/<id>``) is its ENI; the ALB forwards port 80 to web-1 (L1, L3)."""
     eni = shapes.get("eni-0000a0e1")
     assert (eni.requester_managed, eni.instance, eni.public_ip) == (True, None, ip("34.240.0.50"))
+    (alb,) = shapes.load_balancers
+    assert (alb.lb_name, alb.type, alb.nodes, [g.id for g in alb.security_groups or []]) == (
+        "web", "application", [eni], ["sg-0000a0eb"]
+    )  # fmt: skip
+    assert shapes.load_balancer_of(eni) is alb
     t = shapes.trace(INTERNET, "34.240.0.50", "tcp", 80)
     assert verdict(t) == ("ACCEPTED", None, None, None, None, True)
-    assert (t.hops[-1].component, t.hops[-1].action) == ("eni-0000a0e1", "deliver")
+    assert (t.hops[-1].component, t.hops[-1].action) == ("eni-0000a001", "deliver")  # web-1, through the ALB
+    assert one_hop(t, "load-balancer-listener").rule == "HTTP:80"
     assert verdict(shapes.trace(INTERNET, "34.240.0.50", "tcp", 8080)) == (
         "DENIED_IN", "ENI_SG_RULES_MISMATCH", "security-group-ingress", "sg-0000a0eb", None, False
     )  # fmt: skip
@@ -691,8 +695,10 @@ def test_unsupported_services_and_load_balancing(shapes: Network) -> None:
     (rds,) = shapes.load_report.of(kind="unsupported-resource")
     assert (rds.resource, rds.path) == ("orders-db", "$.DBInstances[0]")
     assert "orders-db" not in shapes
-    partial = {w.path for w in shapes.load_report.of(kind="partial") if w.resource and w.resource.startswith("arn:")}
-    assert partial == {"$.LoadBalancers[0]", "$.TargetGroups[0]", "$.Listeners[0]", "$.TargetHealthDescriptions[0]"}
+    assert not [w for w in shapes.load_report if w.resource and w.resource.startswith("arn:")]  # ELB loads now
+    (group,) = shapes.target_groups
+    assert [(t.id, t.port) for t in group.targets] == [("i-0000a001", 80)]
+    assert [h.state for h in shapes.describe_target_health(group)] == ["healthy"]  # as the export reports
 
 
 # ================================================================================ 3. malformed input
@@ -860,6 +866,23 @@ def test_folder_of_arbitrarily_named_files_is_routed_by_key(tmp_path: Path, shap
     }
     (widgets,) = [w for w in net.load_report if w.path == "$.Widgets"]
     assert widgets.file == f"my export/{next(n for n, c in files.items() if 'Widgets' in c)}"
+
+
+def test_load_balancing_files_in_the_batfish_layout(tmp_path: Path) -> None:
+    """Issue 8's keys as one file each (LoadBalancers.json, LoadBalancerAttributes.json, Rules.json, ...) in
+    aws_configs/<region>/: the same network and warnings as the merged file, each warning naming its own file."""
+    elb = DATA / "handwritten" / "aws-elb.json"
+    doc = json.loads(elb.read_text())
+    folder = tmp_path / "snapshot" / "aws_configs" / "eu-west-1"
+    folder.mkdir(parents=True)
+    for key, items in doc.items():
+        (folder / f"{key}.json").write_text(json.dumps({key: items}))
+    merged, split = vpcsim.load_aws(elb), vpcsim.load_aws(tmp_path / "snapshot")
+    assert split.snapshot() == merged.snapshot()
+    assert {(w.kind, w.path) for w in split.load_report} == {(w.kind, w.path) for w in merged.load_report}
+    (rule,) = [w for w in split.load_report if w.path == "$.Rules[0].Rules[1]"]
+    assert rule.file == "snapshot/aws_configs/eu-west-1/Rules.json"
+    assert split.reachable(INTERNET, "api", "tcp", 443)
 
 
 def _vpc_files(vpc_id: str, cidr_block: str, zone: str | None, peer: tuple[str, str] | None) -> dict[str, list[Any]]:

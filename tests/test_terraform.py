@@ -183,7 +183,12 @@ def test_show_json_nests_modules_two_levels_deep() -> None:
     root = json.loads(SHOW.read_text())["values"]["root_module"]
     network = next(m for m in root["child_modules"] if m["address"] == "module.network")
     assert [m["address"] for m in network["child_modules"]] == ["module.network.module.subnets"]
-    assert [m["address"] for m in root["child_modules"]] == ["module.app", "module.network", "module.shared"]
+    assert [m["address"] for m in root["child_modules"]] == [
+        "module.app",
+        "module.network",
+        "module.shared",
+        "module.web",
+    ]
 
 
 def _normal(value: object) -> object:
@@ -198,7 +203,7 @@ def _normal(value: object) -> object:
 
 def test_both_forms_load_the_same_network() -> None:
     shown, stored = load_terraform(SHOW), load_terraform(STATE)
-    assert len(shown.snapshot()) == len(stored.snapshot()) == 69
+    assert len(shown.snapshot()) == len(stored.snapshot()) == 82  # 69 before issue 8, + 3 LBs, 5 nodes, 2 TGs...
     assert _normal(shown.snapshot()) == _normal(stored.snapshot())
 
 
@@ -223,21 +228,11 @@ REPORTED = {
             "unsupported-resource",
             "module.network.aws_vpc_dhcp_options.this",
         ),
-        ("$.values.root_module.child_modules[0].resources[0]", "partial", "load balancer"),
-        ("$.values.root_module.child_modules[0].resources[8]", "partial", "load balancer"),
-        ("$.values.root_module.child_modules[0].resources[10]", "partial", "target group"),
-        ("$.values.root_module.child_modules[0].resources[9]", "partial", "listener"),
-        ("$.values.root_module.child_modules[0].resources[11]", "partial", "target health"),
     ],
     "terraform.tfstate": [
         ("$.resources[1].instances[0]", "unsupported-resource", "aws_s3_bucket.logs"),
         ("$.resources[4].instances[0]", "unsupported-resource", "module.network.aws_vpc_dhcp_options.this"),
         ("$.resources[5].instances[0]", "unsupported-resource", "module.network.data.aws_prefix_list.s3"),
-        ("$.resources[49].instances[0]", "partial", "load balancer"),
-        ("$.resources[50].instances[0]", "partial", "load balancer"),
-        ("$.resources[51].instances[0]", "partial", "target group"),
-        ("$.resources[52].instances[0]", "partial", "listener"),
-        ("$.resources[53].instances[0]", "partial", "target health"),
     ],
 }
 
@@ -250,7 +245,7 @@ def test_the_load_report_names_file_and_resource_path_of_what_was_not_loaded(nam
     for warning, (_, _, words) in zip(report, REPORTED[name], strict=True):
         assert words in warning.message
     assert report.sources == [str(DATA / name)]
-    assert report.kinds() == {"unsupported-resource": 3, "partial": 5}
+    assert report.kinds() == {"unsupported-resource": 3}  # load balancers load (issue 8), their nodes silently
 
 
 def test_unsupported_types_are_named_with_their_id(show_net: vpcsim.Network) -> None:
@@ -262,13 +257,77 @@ def test_unsupported_types_are_named_with_their_id(show_net: vpcsim.Network) -> 
     )
 
 
-def test_load_balancing_is_passed_through_to_the_builder(show_net: vpcsim.Network) -> None:
-    arns = [w.resource for w in show_net.load_report.of(kind="partial")]
-    assert arns[1] == "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/app/web/0a1b2c3d4e5f6001"
-    assert (
-        arns[2] == arns[4] == "arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/app/0a1b2c3d4e5f6002"
-    )
-    assert "converted to describe-* $.TargetHealthDescriptions[0]" in show_net.load_report.warnings[-1].message
+LB = "arn:aws:elasticloadbalancing:us-east-1:111122223333:"
+WEB_ALB, INTERNAL_NLB, WEB_NLB = (
+    LB + "loadbalancer/app/web/0a1b2c3d4e5f6001",
+    LB + "loadbalancer/net/internal/0a1b2c3d4e5f6004",
+    LB + "loadbalancer/net/web-nlb/0a1b2c3d4e5f6005",
+)
+APP_TG, WEB_TG = LB + "targetgroup/app/0a1b2c3d4e5f6002", LB + "targetgroup/web/0a1b2c3d4e5f6006"
+
+
+def test_load_balancers_as_the_state_describes_them(net: vpcsim.Network) -> None:
+    """aws_lb / aws_alb, target groups, listeners and attachments become the model's objects with their ARNs."""
+    alb, internal, nlb = (net.get(arn) for arn in (WEB_ALB, INTERNAL_NLB, WEB_NLB))
+    assert (alb.lb_name, alb.type, alb.scheme, alb.cross_zone) == ("web", "application", "internet-facing", True)
+    assert [g.id for g in alb.security_groups] == [sg_id("alb")]
+    assert [s.id for s in alb.subnets] == [subnet_id("public-a"), subnet_id("public-b")]
+    assert alb.tags == {"Name": "web-alb", "Environment": "prod"}
+    assert alb.dns_name == "web-1234567890.us-east-1.elb.amazonaws.com"
+    assert (internal.type, internal.scheme, internal.security_groups) == ("network", "internal", None)
+    assert (nlb.type, nlb.scheme, nlb.security_groups, nlb.cross_zone) == ("network", "internet-facing", None, False)
+    assert [s.id for s in nlb.subnets] == [subnet_id("public-a"), subnet_id("public-b")]  # AZ order: state sets
+    app, web = net.get(APP_TG), net.get(WEB_TG)
+    assert (app.tg_name, app.protocol, app.port, app.target_type, app.preserve_client_ip) == (
+        "app", "HTTP", 8080, "instance", None
+    )  # fmt: skip
+    assert app.health_check == vpcsim.HealthCheck(protocol="HTTP", port=None, path="/health", enabled=True)
+    assert [(t.id, t.port) for t in app.targets] == [(rid("i", 2), 8080)]
+    assert (web.protocol, web.port, web.preserve_client_ip, web.cross_zone) == ("TCP", 80, True, None)
+    assert web.health_check == vpcsim.HealthCheck(protocol="TCP", port=None, path=None, enabled=True)
+    assert [(t.id, t.port) for t in web.targets] == [(rid("i", 1), 80)]
+    assert sorted((x.load_balancer.lb_name, x.protocol, x.port, x.target_group.tg_name) for x in net.listeners) == [
+        ("web", "HTTP", 80, "app"), ("web-nlb", "TCP", 80, "web")
+    ]  # fmt: skip
+
+
+def test_load_balancer_nodes_are_made_as_aws_makes_them(net: vpcsim.Network) -> None:
+    """A state holds no node ENIs: one per subnet, the first free address (the ALB's first: ARN order), an
+    AWS-owned public IP when internet-facing or the subnet_mapping's Elastic IP; the internal NLB's mapping names
+    its private address. Nothing is reported: AWS makes them."""
+    alb, internal, nlb = (net.get(arn) for arn in (WEB_ALB, INTERNAL_NLB, WEB_NLB))
+    assert [str(n.private_ip) for n in alb.nodes] == ["10.0.1.4", "10.0.11.4"]
+    assert [str(n.private_ip) for n in nlb.nodes] == ["10.0.1.5", "10.0.11.5"]
+    assert [str(n.private_ip) for n in internal.nodes] == ["10.0.2.200"]
+    assert internal.nodes[0].public_ip is None
+    eip = net.get(rid("eipalloc", 4))
+    assert (eip.network_interface, str(nlb.nodes[0].public_ip)) == (nlb.nodes[0], "52.1.30.40")
+    assert all(n.public_ip is not None and not n.elastic_ips for n in (*alb.nodes, nlb.nodes[1]))
+    for lb in (alb, internal, nlb):
+        kind = "net" if lb.is_network else "app"
+        for node, subnet in zip(lb.nodes, lb.subnets, strict=True):
+            assert node.subnet is subnet
+            assert (node.requester_managed, node.description) == (True, f"ELB {kind}/{lb.lb_name}/{lb.id[-16:]}")
+            assert node.security_groups == list(lb.security_groups or [])
+            assert net.load_balancer_of(node) is lb
+    assert not net.load_report.of(kind="dangling-reference")
+
+
+def test_internet_to_nlb_to_instance(net: vpcsim.Network) -> None:
+    """The issue's flow: internet -> web-nlb TCP 80 -> web (client IP preserved, web's SG allows 80 from anywhere).
+    Cross-zone is off and web is in us-east-1a, so DNS answers with the public-a node only."""
+    nlb = net.get(WEB_NLB)
+    t = net.trace(vpcsim.INTERNET, "web-nlb", "tcp", 80)
+    assert (t.disposition, t.explanation, t.connected) == ("ACCEPTED", None, True)
+    assert str(t.packet.dst) == "52.1.30.40"
+    assert [h.state for h in net.describe_target_health(WEB_TG)] == ["healthy"]
+    assert t.hops[-1].component == rid("eni", 0xE01)  # web's primary ENI
+    other = net.trace(vpcsim.INTERNET, str(nlb.nodes[1].public_ip), "tcp", 80)
+    assert (other.disposition, other.explanation) == ("NO_ROUTE", "ELBV2_NO_TARGETS_IN_AZ")
+    assert other.decided_by is not None
+    assert (other.decided_by.component, other.decided_by.kind) == (WEB_TG, "target-group")
+    alb = net.trace(vpcsim.INTERNET, WEB_ALB, "tcp", 80)  # ("web" names the instance): to app:8080
+    assert (alb.disposition, alb.connected, alb.hops[-1].component) == ("ACCEPTED", True, rid("eni", 0xE02))
 
 
 def test_other_providers_and_plain_data_sources_are_ignored_silently(tmp_path: Path) -> None:

@@ -47,6 +47,8 @@ def build_network(session: Any) -> dict[str, str]:
         all). ``db`` (a public IP, SG db: 5432 from SG app and SG web, nothing from the internet).
     shared 10.1.0.0/16: subnet tools 10.1.1.0/24, 10.0.2.0/24 -> peering; ``tools`` (SG tools: 22 from 10.0.2.0/24).
     An internet-facing ALB ``web-alb`` (public and data subnets, SG web) forwarding port 80 to ``web``.
+    An internet-facing NLB ``api-nlb`` (public and data subnets, no SGs, cross-zone on) forwarding TCP 443 to target
+    group ``api`` (TCP 80, client IP preservation on) -> ``web``.
     eu-west-1: VPC edge-vpc 10.2.0.0/16, subnet edge-subnet 10.2.1.0/24, instance ``edge``; transit gateway
     ``edge-hub`` with edge-vpc attached (propagated) and a blackhole route to 10.66.0.0/16 in its default route
     table; edge-vpc's main route table sends 10.66.0.0/16 to the transit gateway.
@@ -223,6 +225,25 @@ def build_network(session: Any) -> dict[str, str]:
     (edge_main,) = other.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [edge]}])["RouteTables"]
     other.create_route(
         RouteTableId=edge_main["RouteTableId"], DestinationCidrBlock="10.66.0.0/16", TransitGatewayId=tgw
+    )
+
+    # An internet-facing NLB (made last: moto's seeded ids of everything above stay as they were recorded before):
+    # public and data subnets, cross-zone on, TCP 443 -> target group "api" (TCP 80, client IPs preserved) -> web.
+    nlb = ids["nlb"] = elbv2.create_load_balancer(
+        Name="api-nlb", Subnets=[public, data], Scheme="internet-facing", Type="network"
+    )["LoadBalancers"][0]["LoadBalancerArn"]
+    elbv2.modify_load_balancer_attributes(
+        LoadBalancerArn=nlb, Attributes=[{"Key": "load_balancing.cross_zone.enabled", "Value": "true"}]
+    )
+    api = ids["api-tg"] = elbv2.create_target_group(
+        Name="api", Protocol="TCP", Port=80, VpcId=prod, TargetType="instance", HealthCheckProtocol="TCP"
+    )["TargetGroups"][0]["TargetGroupArn"]
+    elbv2.modify_target_group_attributes(
+        TargetGroupArn=api, Attributes=[{"Key": "preserve_client_ip.enabled", "Value": "true"}]
+    )
+    elbv2.register_targets(TargetGroupArn=api, Targets=[{"Id": ids["web"]}])
+    elbv2.create_listener(
+        LoadBalancerArn=nlb, Protocol="TCP", Port=443, DefaultActions=[{"Type": "forward", "TargetGroupArn": api}]
     )
     return ids
 

@@ -4,10 +4,21 @@ The builder reads the AWS CLI / boto3 response shapes and builds the model direc
 Everything it cannot take as it is goes into ``net.load_report`` with its file and JSON path; a value of the wrong
 shape raises :class:`vpcsim.ImportFormatError`. Loading parses JSON only (``json.load``): no code runs, and CIDRs stay
 networks (``ipaddress``), never lists of addresses.
+
+Load balancing (SPEC L1-L3) comes from elbv2's describe calls: ``LoadBalancers``, ``TargetGroups`` and ``Listeners``
+as AWS returns them, and the per-item calls in wrappers that name their ARN, as Batfish does for target health:
+``TargetHealthDescriptions`` (``[{"TargetGroupArn", "TargetHealthDescriptions": [...]}]``; bare describe-target-health
+items are taken as the targets of the export's only target group), ``LoadBalancerAttributes`` and
+``TargetGroupAttributes`` (``[{"LoadBalancerArn" | "TargetGroupArn", "Attributes": [{"Key", "Value"}]}]``) and
+``Rules`` (``[{"ListenerArn", "Rules": [...]}]``). A load balancer's nodes are the ENIs described
+``ELB net/<name>/<id>`` or ``ELB app/<name>/<id>`` in its subnets; one the export does not list is made as AWS makes
+it. The health an export reports is compared with the health vpcsim computes (which routing follows), and a
+difference is reported.
 """
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import json
 import os
@@ -34,6 +45,15 @@ from vpcsim.model.gateways import (
     VpnGateway,
 )
 from vpcsim.model.interface import ConnectionTracking, Instance, MetadataOptions, NetworkInterface
+from vpcsim.model.load_balancer import (
+    ALB_PROTOCOLS,
+    NLB_PROTOCOLS,
+    HealthCheck,
+    Listener,
+    LoadBalancer,
+    Target,
+    TargetGroup,
+)
 from vpcsim.model.nacl import DEFAULT_DENY_RULE_IPV4, DEFAULT_DENY_RULE_IPV6, NetworkAcl, NetworkAclEntry
 from vpcsim.model.peering import VpcPeeringConnection
 from vpcsim.model.prefix_list import ManagedPrefixList
@@ -47,7 +67,7 @@ from vpcsim.model.transit_gateway import (
     TransitGatewayRouteTable,
 )
 from vpcsim.model.vpc import Vpc
-from vpcsim.network import Network
+from vpcsim.network import _PUBLIC_IPV4_POOL, Network
 
 __all__ = ["Document", "load_aws", "load_documents", "read_source"]
 
@@ -86,8 +106,11 @@ _KINDS = (
     "NetworkAcls",
     "VpcEndpoints",
     "LoadBalancers",
+    "LoadBalancerAttributes",
     "TargetGroups",
+    "TargetGroupAttributes",
     "Listeners",
+    "Rules",
     "TargetHealthDescriptions",
 )
 # Top-level keys of AWS services vpcsim does not model: each item is reported, nothing else is read.
@@ -200,10 +223,31 @@ _KEYS: dict[str, set[str]] = {
         "PolicyDocument PrivateDnsEnabled RequesterManaged RouteTableIds ServiceName ServiceRegion State "
         "SubnetIds VpcEndpointId VpcEndpointType VpcId "
     ),
-    "LoadBalancers": set(),
-    "TargetGroups": set(),
-    "Listeners": set(),
-    "TargetHealthDescriptions": set(),
+    "LoadBalancers": _names(
+        "AvailabilityZones CanonicalHostedZoneId CreatedTime CustomerOwnedIpv4Pool DNSName "
+        "EnablePrefixForIpv6SourceNat EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic IpAddressType IpamPools "
+        "LoadBalancerArn LoadBalancerName Scheme SecurityGroups State Type VpcId "
+    ),
+    # vpcsim's wrappers of the per-item attribute calls: {"LoadBalancerArn": ..., "Attributes": [{"Key", "Value"}]}
+    "LoadBalancerAttributes": _names("Attributes LoadBalancerArn"),
+    "TargetGroups": _names(
+        "HealthCheckEnabled HealthCheckIntervalSeconds HealthCheckPath HealthCheckPort HealthCheckProtocol "
+        "HealthCheckTimeoutSeconds HealthyThresholdCount IpAddressType LoadBalancerArns Matcher Port Protocol "
+        "ProtocolVersion TargetGroupArn TargetGroupName TargetType UnhealthyThresholdCount VpcId "
+    ),
+    "TargetGroupAttributes": _names("Attributes TargetGroupArn"),
+    "Listeners": _names(
+        "AlpnPolicy Certificates DefaultActions ListenerArn LoadBalancerArn MutualAuthentication Port Protocol "
+        "SslPolicy "
+    ),
+    # describe-rules items, or vpcsim's wrapper naming their listener: {"ListenerArn": ..., "Rules": [...]}
+    "Rules": _names("Actions Conditions IsDefault ListenerArn Priority RuleArn Rules"),
+    # vpcsim's wrapper naming the target group ({"TargetGroupArn", "TargetHealthDescriptions"}), or bare
+    # describe-target-health items (which name no target group)
+    "TargetHealthDescriptions": _names(
+        "AdministrativeOverride AnomalyDetection HealthCheckPort Target TargetGroupArn TargetHealth "
+        "TargetHealthDescriptions "
+    ),
 }
 _ROUTE_KEYS = _names(
     "CarrierGatewayId CoreNetworkArn DestinationCidrBlock DestinationIpv6CidrBlock "
@@ -223,6 +267,8 @@ _TARGET_KEYS = (
 _UNSUPPORTED_TARGETS = ("LocalGatewayId", "CarrierGatewayId", "CoreNetworkArn")
 _ENTRY_KEYS = _names("CidrBlock Egress IcmpTypeCode Ipv6CidrBlock PortRange Protocol RuleAction RuleNumber")
 _PERMISSION_KEYS = _names("FromPort IpProtocol IpRanges Ipv6Ranges PrefixListIds ToPort UserIdGroupPairs")
+# The description AWS gives a load balancer node's ENI: "ELB net/<name>/<id>" (NLB) or "ELB app/<name>/<id>" (ALB).
+_NODE_DESCRIPTION = re.compile(r"ELB (net|app)/([^/]+/[0-9a-f]+)")
 _INACTIVE = {"deleted", "deleting", "failed", "rejected", "expired", "terminated", "shutting-down", "detached"}
 
 
@@ -343,14 +389,22 @@ def load_aws(source: object, *, region: str | None = None) -> Network:
 
 
 def load_documents(
-    documents: Iterable[Document], *, region: str | None = None, report: LoadReport | None = None
+    documents: Iterable[Document],
+    *,
+    region: str | None = None,
+    report: LoadReport | None = None,
+    report_made_nodes: bool = True,
 ) -> Network:
     """Build a network from describe-* documents (the core of :func:`load_aws`, ``from_boto3`` and Terraform).
 
     ``region`` is the network's home region (where :meth:`~vpcsim.Network.create_vpc` puts new VPCs) and the region
     of VPCs that neither their document nor an availability zone places; by default the first region met.
+
+    A load balancer node (its requester-managed ENI) missing from ``NetworkInterfaces`` is made as AWS makes it (the
+    first free address of the subnet, an AWS-owned public IP when internet-facing) and reported, unless
+    ``report_made_nodes`` is False (a Terraform state never holds them).
     """
-    builder = _Builder(list(documents), report if report is not None else LoadReport(), region)
+    builder = _Builder(list(documents), report if report is not None else LoadReport(), region, report_made_nodes)
     return builder.build()
 
 
@@ -462,9 +516,17 @@ def _region_of_zone(zone: str) -> str | None:
 class _Builder:
     """One import: collects the items of every document by kind, then builds resources kind by kind."""
 
-    def __init__(self, documents: list[Document], report: LoadReport, region: str | None = None) -> None:
+    def __init__(
+        self, documents: list[Document], report: LoadReport, region: str | None = None, report_made_nodes: bool = True
+    ) -> None:
         self.report = report
         self.home = region
+        self.report_made_nodes = report_made_nodes
+        # Load balancing: what was left out on purpose (reported once), nodes waiting for their Elastic IP, and the
+        # health each target's export reports (compared with vpcsim's at the end).
+        self.skipped_elb: set[str] = set()
+        self.node_allocations: list[tuple[NetworkInterface, str, IPAddress | None, _Item]] = []
+        self.reported_health: list[tuple[TargetGroup, Target, str, _Item]] = []
         self.items: dict[str, list[_Item]] = {kind: [] for kind in _KINDS}
         self.instances: list[_Item] = []
         self.net: Network | None = None
@@ -560,16 +622,22 @@ class _Builder:
         self._network_interfaces()
         self._instances()
         self._link_tgw_interfaces()
+        self._load_balancers()
         self._addresses()
+        self._node_addresses()
         self._nat_gateways()
         self._peerings()
         self._route_tables()
         self._network_acls()
         self._vpc_endpoints()
-        self._load_balancing()
+        self._target_groups()
+        self._listeners()
+        self._targets()
+        self._rules()
         self._derive()
         net.load_report = self.report
         net._changed()
+        self._compare_health()
         return net
 
     def _regions(self) -> dict[str, list[str]]:
@@ -1594,19 +1662,536 @@ class _Builder:
                 )
             )
 
-    def _load_balancing(self) -> None:
-        for kind, id_key, noun in (
-            ("LoadBalancers", "LoadBalancerArn", "load balancer"),
-            ("TargetGroups", "TargetGroupArn", "target group"),
-            ("Listeners", "ListenerArn", "listener"),
-            ("TargetHealthDescriptions", "TargetGroupArn", "target health"),
-        ):
-            for item in self.items[kind]:
+    # ------------------------------------------------------------ load balancing (L1-L3)
+
+    def _attributes(self, kind: str, id_key: str, listing: str) -> dict[str, dict[str, tuple[str, _Item]]]:
+        """The wrappers of describe-*-attributes: ARN -> attribute key -> (value as AWS writes it, its item)."""
+        listed = {i.data.get(id_key) for i in self.items[listing]}
+        found: dict[str, dict[str, tuple[str, _Item]]] = {}
+        for item in self.items[kind]:
+            arn = item.text(id_key)
+            values = found.setdefault(arn, {})
+            for attribute in item.children("Attributes"):
+                raw = attribute.get("Value", (str, bool, int), "")
+                values[attribute.text("Key")] = (str(raw).lower() if isinstance(raw, bool) else str(raw), attribute)
+            if arn not in listed:
+                self.warn(item, "dangling-reference", f"attributes of {arn}, which is not in the export", arn)
+        return found
+
+    def _node_enis(self) -> dict[tuple[str, str], NetworkInterface]:
+        """ENIs described ``ELB net/<name>/<id>`` or ``ELB app/<name>/<id>`` by (``<name>/<id>``, subnet id)."""
+        assert self.net is not None
+        found: dict[tuple[str, str], NetworkInterface] = {}
+        for eni in self.net.network_interfaces:
+            match = _NODE_DESCRIPTION.fullmatch(eni.description)
+            if match is not None:
+                found.setdefault((match.group(2), eni.subnet.id), eni)
+        return found
+
+    def _load_balancers(self) -> None:
+        assert self.net is not None
+        nodes = self._node_enis()
+        used: set[str] = set()
+        built: list[tuple[LoadBalancer, _Item]] = []
+        for rid, item in self._unique("LoadBalancers", "LoadBalancerArn"):
+            lb = self._load_balancer(rid, item)
+            if lb is None:
+                self.skipped_elb.add(rid)
+            else:
+                built.append((lb, item))
+        found: dict[tuple[str, str], NetworkInterface | None] = {}
+        for lb, item in built:
+            for subnet in lb.subnets:
+                node = nodes.get((_node_ref(lb), subnet.id))
+                if node is not None:
+                    self._check_node(lb, node, item)
+                    found[lb.id, subnet.id] = node
+                    used.add(node.id)
+        # Nodes the export does not list are made in ARN order: the same addresses whatever order the input has.
+        for lb, item in sorted(built, key=lambda pair: pair[0].id):
+            zones = {z.text("SubnetId"): z for z in item.children("AvailabilityZones")}
+            for subnet in lb.subnets:
+                if (lb.id, subnet.id) not in found:
+                    found[lb.id, subnet.id] = self._make_node(lb, subnet, zones[subnet.id])
+        for lb, _ in built:
+            lb.nodes = [n for n in (found[lb.id, s.id] for s in lb.subnets) if n is not None]
+        for (ref, _), eni in nodes.items():
+            if eni.id in used:
+                continue
+            owner = next((lb for lb in self.net.load_balancers if ref == _node_ref(lb)), None)
+            why = (
+                f"its load balancer {owner.lb_name} does not list {eni.subnet.id}"
+                if owner is not None
+                else "its load balancer is not in the export (or not loaded)"
+            )
+            listed = self.eni_items.get(eni.id)
+            if listed is not None:
+                self.warn(listed, "dangling-reference", f"{eni.description!r}: {why}; loaded as a plain ENI", eni.id)
+        attributes = self._attributes("LoadBalancerAttributes", "LoadBalancerArn", "LoadBalancers")
+        for lb in self.net.load_balancers:
+            value = attributes.get(lb.id, {}).get("load_balancing.cross_zone.enabled")
+            if value is None:
+                continue
+            cross = _attribute_flag(value)
+            if not cross and not lb.is_network:
+                self.warn(
+                    value[1],
+                    "unsupported-value",
+                    "an Application Load Balancer's cross-zone load balancing is always on: false is ignored "
+                    "(turn it off per target group)",
+                    lb.id,
+                )
+                continue
+            lb.cross_zone = cross
+
+    def _load_balancer(self, rid: str, item: _Item) -> LoadBalancer | None:
+        assert self.net is not None
+        kind = item.text("Type", "application")
+        if kind not in ("application", "network"):
+            self.warn(
+                item,
+                "unsupported-value",
+                f"a {kind} load balancer is not modelled: not loaded (its network interfaces load as plain ENIs)",
+                rid,
+                "Type",
+            )
+            return None
+        state = _state(item, "State") or "active"
+        if state == "failed":
+            self.warn(item, "inactive", f"{rid} is failed: it carries no traffic and was not loaded", rid, "State")
+            return None
+        scheme = item.text("Scheme", "internet-facing")
+        if scheme not in ("internet-facing", "internal"):
+            raise item.error("Scheme", f"{scheme!r} is not internet-facing or internal")
+        if item.text("IpAddressType", "ipv4") != "ipv4":
+            self.warn(
+                item, "partial", "IPv6 is not modelled on load balancers: its IPv4 side is", rid, "IpAddressType"
+            )
+        subnets: list[Subnet] = []
+        for zone in item.children("AvailabilityZones"):
+            subnet_id = zone.text("SubnetId")
+            subnet = self._find(subnet_id, Subnet)
+            if subnet is None:
+                self.warn(zone, "dangling-reference", f"{subnet_id} is not loaded: no node there", rid, "SubnetId")
+            elif subnet in subnets or any(s.availability_zone == subnet.availability_zone for s in subnets):
+                raise zone.error("SubnetId", f"{subnet_id}: a load balancer has one subnet per availability zone")
+            else:
+                subnets.append(subnet)
+        vpc = self._vpc(item) if "VpcId" in item.data else (subnets[0].vpc if subnets else None)
+        if vpc is None:
+            if "VpcId" not in item.data:
+                self.warn(item, "dangling-reference", "none of its subnets is loaded: not loaded", rid)
+            return None
+        if not subnets:
+            self.warn(
+                item, "dangling-reference", "none of its subnets is loaded: not loaded", rid, "AvailabilityZones"
+            )
+            return None
+        for subnet in subnets:
+            if subnet.vpc is not vpc:
+                raise item.error("AvailabilityZones", f"{subnet.id} is not in {vpc.id}")
+        groups: list[SecurityGroup] | None = None
+        if item.strings("SecurityGroups") or kind == "application":
+            groups = []
+            for i, group_id in enumerate(item.strings("SecurityGroups")):
+                sg = self._find(group_id, SecurityGroup)
+                if sg is None:
+                    self.warn(
+                        item, "dangling-reference", f"{group_id} is not loaded: left out", rid, f"SecurityGroups[{i}]"
+                    )
+                elif sg not in groups:
+                    groups.append(sg)
+            if not groups and kind == "application":  # L3: an ALB always has one; AWS gives it the default
+                groups = [vpc.default_security_group]
+        name = item.text("LoadBalancerName", None) or _arn_name(rid)
+        lb = self._claim(
+            LoadBalancer(
+                id=rid,
+                tags=item.tags(),
+                lb_name=name,
+                type=kind,
+                scheme=scheme,
+                vpc=vpc,
+                subnets=subnets,
+                security_groups=groups,
+                cross_zone=kind == "application",
+                dns_name=item.text("DNSName", ""),
+                state=state,
+            )
+        )
+        return lb
+
+    def _check_node(self, lb: LoadBalancer, node: NetworkInterface, item: _Item) -> None:
+        """A node carries its load balancer's security groups (L1); an export that says otherwise is reported."""
+        wanted = list(lb.security_groups or [])
+        if [g.id for g in node.security_groups] != [g.id for g in wanted]:
+            listed = ", ".join(g.id for g in node.security_groups) or "none"
+            self.warn(
+                item,
+                "derived",
+                f"node {node.id} lists security groups {listed}; the load balancer's "
+                f"({', '.join(g.id for g in wanted) or 'none'}) are used",
+                lb.id,
+                "SecurityGroups",
+            )
+            node.security_groups = wanted
+
+    def _make_node(self, lb: LoadBalancer, subnet: Subnet, zone: _Item) -> NetworkInterface | None:
+        """The node AWS makes in ``subnet`` when the export lists no ENI for it: ``LoadBalancerAddresses`` (or the
+        Elastic IP's describe-addresses item) gives its addresses, else the first free one, as AWS picks."""
+        assert self.net is not None
+        private: IPAddress | None = None
+        public: IPAddress | None = None
+        allocation: str | None = None
+        for address in zone.children("LoadBalancerAddresses"):
+            if "PrivateIPv4Address" in address.data:
+                private = address.address("PrivateIPv4Address", 4)
+            if "IpAddress" in address.data:
+                public = address.address("IpAddress", 4)
+            allocation = address.text("AllocationId", None) or allocation
+        eni_id: str | None = None
+        if allocation is not None:
+            listed = next((a for a in self.items["Addresses"] if a.data.get("AllocationId") == allocation), None)
+            if listed is not None:
+                eni_id = listed.text("NetworkInterfaceId", None)
+                if private is None and "PrivateIpAddress" in listed.data:
+                    private = listed.address("PrivateIpAddress", 4)
+        eni_id = eni_id or _synthetic_id("eni", lb.id, subnet.id)
+        if private is None:
+            private = next(subnet.free_addresses(4), None)
+            if private is None:
+                self.warn(zone, "partial", f"{subnet.id} has no free address for the node: none was made", lb.id)
+                return None
+        elif not subnet.contains(private) or private in subnet.used_addresses:
+            holder = subnet.used_addresses.get(private)
+            why = f"held by {holder}" if holder else f"outside {subnet.id} ({subnet.cidr_block})"
+            raise zone.error("LoadBalancerAddresses", f"the node address {private} is {why}")
+        assert isinstance(private, ipaddress.IPv4Address)
+        kind = "net" if lb.is_network else "app"
+        node = self._claim(
+            NetworkInterface(
+                id=eni_id,
+                subnet=subnet,
+                mac_address=_stable_mac(lb.id, subnet.id),
+                private_ip_addresses=[private],
+                security_groups=list(lb.security_groups or []),
+                description=f"ELB {kind}/{_node_ref(lb)}",
+                interface_type="network_load_balancer" if lb.is_network else "interface",
+                requester_managed=True,
+            )
+        )
+        subnet.take(private, node.id)
+        shown = ""
+        if lb.scheme == "internet-facing":
+            if allocation is not None:
+                self.node_allocations.append((node, allocation, public, zone))
+                shown = f", Elastic IP {allocation}"
+            else:
+                if public is not None:
+                    assert isinstance(public, ipaddress.IPv4Address)
+                    self.net._ids.claim(str(public))
+                    node.auto_public_ip = public
+                else:
+                    node.auto_public_ip = self._stable_public_ip(lb.id, subnet.id)
+                shown = f", public {node.auto_public_ip}"
+        if self.report_made_nodes:
+            self.warn(
+                zone,
+                "dangling-reference",
+                f"its node in {subnet.id} is not in the export (NetworkInterfaces): {node.id} ({private}{shown}) "
+                "stands in, as AWS makes it",
+                lb.id,
+            )
+        return node
+
+    def _stable_public_ip(self, *parts: str) -> ipaddress.IPv4Address:
+        """An AWS-owned public IPv4 for a made node: from its names, so any input order gives the same address."""
+        assert self.net is not None
+        for attempt in range(1 << 16):
+            digest = hashlib.blake2b("|".join((*parts, str(attempt))).encode(), digest_size=4).digest()
+            offset = int.from_bytes(digest, "big") % _PUBLIC_IPV4_POOL.num_addresses
+            candidate = _PUBLIC_IPV4_POOL.network_address + offset
+            if candidate.packed[-1] not in (0, 255) and self.net._ids.claim(str(candidate)):
+                return candidate
+        raise AssertionError("no public address left")  # pragma: no cover: 2**20 addresses
+
+    def _node_addresses(self) -> None:
+        """Bind the Elastic IPs of made nodes (after describe-addresses was read)."""
+        assert self.net is not None
+        for node, allocation, public, zone in self.node_allocations:
+            eip = self._find(allocation, ElasticIp)
+            if eip is None:
+                if public is None:
+                    self.warn(
+                        zone,
+                        "dangling-reference",
+                        f"Elastic IP {allocation} is not in the export: node {node.id} has an AWS-owned address",
+                        allocation,
+                    )
+                    node.auto_public_ip = self._stable_public_ip(node.id)
+                    continue
+                assert isinstance(public, ipaddress.IPv4Address)
+                self.net._ids.claim(str(public))
+                eip = self._claim(ElasticIp(id=allocation, public_ip=public))
+            if eip.network_interface is node:
+                continue
+            if eip.network_interface is not None:
+                self.warn(
+                    zone,
+                    "derived",
+                    f"Elastic IP {allocation} is associated with {eip.network_interface.id} in the export, not with "
+                    f"the node {node.id}: the node has an AWS-owned address",
+                    allocation,
+                )
+                node.auto_public_ip = self._stable_public_ip(node.id)
+                continue
+            eip.network_interface, eip.private_ip = node, node.private_ip
+            eip.association_id = _synthetic_id("eipassoc", allocation, node.id)
+            node.elastic_ips[node.private_ip] = eip
+
+    def _target_groups(self) -> None:
+        attributes = self._attributes("TargetGroupAttributes", "TargetGroupArn", "TargetGroups")
+        for rid, item in self._unique("TargetGroups", "TargetGroupArn"):
+            target_type = item.text("TargetType", "instance")
+            if target_type not in ("instance", "ip"):
                 self.warn(
                     item,
+                    "unsupported-value",
+                    f"{target_type} targets are not modelled: the target group (and listeners forwarding to it) "
+                    "not loaded",
+                    rid,
+                    "TargetType",
+                )
+                self.skipped_elb.add(rid)
+                continue
+            protocol = item.text("Protocol")
+            if protocol not in (*NLB_PROTOCOLS, *ALB_PROTOCOLS):
+                self.warn(
+                    item,
+                    "unsupported-value",
+                    f"protocol {protocol} is not modelled: the target group (and listeners forwarding to it) not "
+                    "loaded",
+                    rid,
+                    "Protocol",
+                )
+                self.skipped_elb.add(rid)
+                continue
+            port = _elb_port(item, "Port")
+            vpc = self._vpc(item)
+            if vpc is None:
+                self.skipped_elb.add(rid)
+                continue
+            check = _health_check(item, protocol)
+            settings = attributes.get(rid, {})
+            preserve: bool | None = None
+            if "preserve_client_ip.enabled" in settings:
+                value = settings["preserve_client_ip.enabled"]
+                if protocol in ALB_PROTOCOLS:
+                    self.warn(value[1], "unsupported-value", "an ALB target group never preserves client IPs", rid)
+                else:
+                    preserve = _attribute_flag(value)
+            cross: bool | None = None
+            if "load_balancing.cross_zone.enabled" in settings:
+                value = settings["load_balancing.cross_zone.enabled"]
+                cross = None if value[0] == "use_load_balancer_configuration" else _attribute_flag(value)
+            self._claim(
+                TargetGroup(
+                    id=rid,
+                    tags=item.tags(),
+                    tg_name=item.text("TargetGroupName", None) or _arn_name(rid),
+                    protocol=protocol,
+                    port=port,
+                    vpc=vpc,
+                    target_type=target_type,
+                    health_check=check,
+                    preserve_client_ip=preserve,
+                    cross_zone=cross,
+                )
+            )
+
+    def _listeners(self) -> None:
+        assert self.net is not None
+        for rid, item in self._unique("Listeners", "ListenerArn"):
+            lb_arn = item.text("LoadBalancerArn")
+            lb = self._find(lb_arn, LoadBalancer)
+            if lb is None:
+                if lb_arn not in self.skipped_elb:
+                    self.warn(
+                        item, "dangling-reference", f"its load balancer {lb_arn} is not loaded: not loaded", rid
+                    )
+                continue
+            protocol = item.text("Protocol")
+            allowed = NLB_PROTOCOLS if lb.is_network else ALB_PROTOCOLS
+            if protocol not in allowed:
+                self.warn(
+                    item,
+                    "unsupported-value",
+                    f"a {protocol} listener on {'a network' if lb.is_network else 'an application'} load balancer "
+                    "is not modelled: not loaded",
+                    rid,
+                    "Protocol",
+                )
+                continue
+            port = _elb_port(item, "Port")
+            target = self._forward_target(rid, item)
+            if target is None:
+                continue
+            tg = self._find(target, TargetGroup)
+            if tg is None:
+                if target not in self.skipped_elb:
+                    self.warn(
+                        item, "dangling-reference", f"it forwards to {target}, which is not loaded: not loaded", rid
+                    )
+                continue
+            self._claim(
+                Listener(id=rid, tags=item.tags(), load_balancer=lb, protocol=protocol, port=port, target_group=tg)
+            )
+
+    def _forward_target(self, rid: str, item: _Item) -> str | None:
+        """The target group of the default actions' forward (its first group for a weighted forward)."""
+        actions = sorted(
+            enumerate(item.children("DefaultActions")),
+            key=lambda pair: (pair[1].number("Order", 50001), pair[0]),
+        )
+        forward = next((action for _, action in actions if action.text("Type") == "forward"), None)
+        if forward is None:
+            kinds = ", ".join(action.text("Type") for _, action in actions) or "none"
+            self.warn(
+                item,
+                "unsupported-value",
+                f"default action {kinds} is not modelled (only forward is): the listener was not loaded",
+                rid,
+                "DefaultActions",
+            )
+            return None
+        before = [a.text("Type") for _, a in actions if a.text("Type").startswith("authenticate")]
+        if before:
+            self.warn(
+                forward,
+                "partial",
+                f"{', '.join(before)} before the forward is not modelled: traffic is forwarded as if authenticated",
+                rid,
+            )
+        config = forward.child("ForwardConfig", None)
+        groups = config.children("TargetGroups") if config is not None else []
+        if len(groups) > 1:
+            self.warn(
+                config or forward,
+                "partial",
+                f"a weighted forward to {len(groups)} target groups: only the first "
+                f"({groups[0].text('TargetGroupArn')}) is modelled",
+                rid,
+            )
+        target = forward.text("TargetGroupArn", None)
+        if target is None:
+            if not groups:
+                raise forward.error("TargetGroupArn", "missing: a forward action names a target group")
+            target = groups[0].text("TargetGroupArn")
+        return str(target)
+
+    def _targets(self) -> None:
+        assert self.net is not None
+        groups = self.net.target_groups
+        listed: set[str] = set()
+        for item in self.items["TargetHealthDescriptions"]:
+            if "TargetGroupArn" not in item.data and "TargetHealthDescriptions" not in item.data:
+                if len(self.items["TargetGroups"]) == 1 and len(groups) == 1:  # one group: these are its targets
+                    self._target(groups[0], item)
+                    listed.add(groups[0].id)
+                else:
+                    self.warn(
+                        item,
+                        "unsupported-value",
+                        "a describe-target-health item names no target group: wrap each group's items as "
+                        '{"TargetGroupArn": ..., "TargetHealthDescriptions": [...]}; not loaded',
+                    )
+                continue
+            arn = item.text("TargetGroupArn")
+            tg = self._find(arn, TargetGroup)
+            if tg is None:
+                if arn not in self.skipped_elb:
+                    self.warn(item, "dangling-reference", f"targets of {arn}, which is not loaded", arn)
+                continue
+            listed.add(arn)
+            for row in item.children("TargetHealthDescriptions"):
+                self._target(tg, row)
+        for tg in groups:
+            if tg.id not in listed:
+                where = next(i for i in self.items["TargetGroups"] if i.data.get("TargetGroupArn") == tg.id)
+                self.warn(
+                    where,
                     "partial",
-                    f"{noun}: Elastic Load Balancing is not modelled yet; load balancer nodes load as their ENIs",
-                    item.text(id_key, None),
+                    "its targets are not in the export (TargetHealthDescriptions): it has none",
+                    tg.id,
+                )
+
+    def _target(self, tg: TargetGroup, row: _Item) -> None:
+        assert self.net is not None
+        described = row.child("Target")
+        assert described is not None
+        port = _elb_port(described, "Port", None)
+        zone = described.text("AvailabilityZone", None)
+        if tg.target_type == "instance":
+            target_id = described.text("Id")
+            if not target_id.startswith("i-"):
+                raise described.error(
+                    "Id", f"{target_id!r} is not an instance id (the group's targets are instances)"
+                )
+            instance = self._find(target_id, Instance)
+            if instance is None:
+                self.warn(
+                    described,
+                    "dangling-reference",
+                    f"{target_id} is not loaded (terminated or not in the export): not registered",
+                    tg.id,
+                    "Id",
+                )
+                return
+            target = Target(target_id, port)
+        else:
+            address = described.address("Id", 4)
+            if zone is None:
+                subnet = next((s for s in self.net.subnets if s.vpc is tg.vpc and s.contains(address)), None)
+                zone = subnet.availability_zone if subnet is not None else "all"
+            target = Target(str(address), port, zone)
+        if target not in tg.targets:
+            tg.targets.append(target)
+        health = row.child("TargetHealth", None)
+        if health is not None and health.text("State", None) is not None:
+            self.reported_health.append((tg, target, health.text("State"), health))
+
+    def _rules(self) -> None:
+        for item in self.items["Rules"]:
+            listener = item.text("ListenerArn", None)
+            for rule in item.children("Rules") if "Rules" in item.data else [item]:
+                if rule.flag("IsDefault"):
+                    continue  # the listener's default action
+                priority = rule.get("Priority", (str, int), "?")
+                self.warn(
+                    rule,
+                    "partial",
+                    f"listener rule {priority} is not modelled: its traffic follows the listener's default action",
+                    rule.text("RuleArn", None) or listener,
+                )
+
+    def _compare_health(self) -> None:
+        """Health is computed (L2), never taken from the export; where the export says otherwise, report it."""
+        assert self.net is not None
+        computed: dict[str, dict[Target, tuple[str, str | None]]] = {}
+        for tg, target, state, item in self.reported_health:
+            if state not in ("healthy", "unhealthy", "unused", "unavailable"):
+                continue  # initial, draining: a moment, not a state
+            if tg.id not in computed:
+                computed[tg.id] = {h.target: (h.state, h.reason) for h in self.net.describe_target_health(tg)}
+            mine = computed[tg.id].get(target)
+            if mine is not None and mine[0] != state:
+                self.warn(
+                    item,
+                    "derived",
+                    f"{target.id} is {state} in the export; vpcsim computes {mine[0]}"
+                    f"{f' ({mine[1]})' if mine[1] else ''} from the network, and routes by that",
+                    tg.id,
+                    "State",
                 )
 
     # ------------------------------------------------------------ derived state
@@ -1667,6 +2252,59 @@ def _ports(item: _Item, low: tuple[str, int], high: tuple[str, int], protocol: i
 def _unset(resource: Resource, field: str) -> bool:
     """A default the export should have named (an ``init=False`` field of the model) and did not."""
     return getattr(resource, field, None) is None
+
+
+def _synthetic_id(prefix: str, *parts: str) -> str:
+    """A stable AWS-looking id for what AWS has and the export does not list (a load balancer node)."""
+    return f"{prefix}-0{hashlib.blake2b('|'.join(parts).encode(), digest_size=8).hexdigest()}"
+
+
+def _stable_mac(*parts: str) -> str:
+    """A locally administered MAC (``0e:...``, as vpcsim draws them) from names: stable whatever the input order."""
+    digest = hashlib.blake2b("|".join(parts).encode(), digest_size=5).digest()
+    return ":".join(f"{o:02x}" for o in (0x0E, *digest))
+
+
+def _node_ref(lb: LoadBalancer) -> str:
+    """``<name>/<id>`` of a load balancer, as its nodes' descriptions (``ELB net/<name>/<id>``) carry it."""
+    return f"{lb.lb_name}/{lb.id.rsplit('/', 1)[-1]}"
+
+
+def _arn_name(arn: str) -> str:
+    """The name in an ELB ARN: ``...:loadbalancer/net/<name>/<id>``, ``...:targetgroup/<name>/<id>``."""
+    parts = arn.split("/")
+    return parts[-2] if len(parts) >= 3 else arn
+
+
+def _attribute_flag(value: tuple[str, _Item]) -> bool:
+    text, item = value
+    if text not in ("true", "false"):
+        raise item.error("Value", f"expected true or false, got {text!r:.80}")
+    return text == "true"
+
+
+def _elb_port(item: _Item, key: str, default: Any = _MISSING) -> Any:
+    port = item.number(key, default)
+    if port is not None and port is not default and not 1 <= port <= 65535:
+        raise item.error(key, f"{port} is not a port (1..65535)")
+    return port
+
+
+def _health_check(item: _Item, protocol: str) -> HealthCheck:
+    """A target group's health check (``HealthCheckPort`` ``traffic-port``: the port traffic goes to)."""
+    check_protocol = item.text("HealthCheckProtocol", "HTTP" if protocol in ALB_PROTOCOLS else "TCP")
+    if check_protocol not in ("TCP", "HTTP", "HTTPS"):
+        raise item.error("HealthCheckProtocol", f"{check_protocol!r} is not TCP, HTTP or HTTPS")
+    raw = item.get("HealthCheckPort", (str, int), "traffic-port")
+    port: int | None = None
+    if raw != "traffic-port":
+        if isinstance(raw, str) and not re.fullmatch(r"\d{1,5}", raw):
+            raise item.error("HealthCheckPort", f"{raw!r} is not a port or traffic-port")
+        port = int(raw)
+        if not 1 <= port <= 65535:
+            raise item.error("HealthCheckPort", f"{port} is not a port (1..65535)")
+    path = item.text("HealthCheckPath", None) if check_protocol != "TCP" else None
+    return HealthCheck(protocol=check_protocol, port=port, path=path, enabled=item.flag("HealthCheckEnabled", True))
 
 
 def _gateway_service(service: str) -> bool:

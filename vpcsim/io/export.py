@@ -19,6 +19,7 @@ from vpcsim.model.route_table import LOCAL, Route, RouteTable
 
 if TYPE_CHECKING:
     from vpcsim.model.base import Resource
+    from vpcsim.model.load_balancer import Listener, LoadBalancer, TargetGroup
     from vpcsim.model.vpc import Vpc
     from vpcsim.network import Network
 
@@ -339,6 +340,23 @@ def to_aws(net: Network, region: str | None = None) -> dict[str, list[dict[str, 
             for e in net.vpc_endpoints
             if mine(e.vpc)
         ],
+        "LoadBalancers": [_load_balancer(lb) for lb in net.load_balancers if mine(lb.vpc)],
+        "LoadBalancerAttributes": [
+            {
+                "LoadBalancerArn": lb.id,
+                "Attributes": [{"Key": "load_balancing.cross_zone.enabled", "Value": _flag(lb.cross_zone)}],
+            }
+            for lb in net.load_balancers
+            if mine(lb.vpc)
+        ],
+        "TargetGroups": [_target_group(net, tg) for tg in net.target_groups if mine(tg.vpc)],
+        "TargetGroupAttributes": [
+            {"TargetGroupArn": tg.id, "Attributes": _target_group_attributes(tg)}
+            for tg in net.target_groups
+            if mine(tg.vpc)
+        ],
+        "Listeners": [_listener(x) for x in net.listeners if mine(x.load_balancer.vpc)],
+        "TargetHealthDescriptions": [_target_health(net, tg) for tg in net.target_groups if mine(tg.vpc)],
     }
     return doc
 
@@ -595,7 +613,8 @@ def _public_association(eni: NetworkInterface, private: Any) -> dict[str, Any] |
             "IpOwnerId": _ACCOUNT,
         }
     if private == eni.private_ip and eni.auto_public_ip is not None:
-        return {"PublicIp": str(eni.auto_public_ip), "IpOwnerId": "amazon"}
+        owner = "amazon-elb" if eni.requester_managed and eni.description.startswith("ELB ") else "amazon"
+        return {"PublicIp": str(eni.auto_public_ip), "IpOwnerId": owner}
     return None
 
 
@@ -718,3 +737,116 @@ def _attachment_ref(net: Network, attachment_id: str) -> dict[str, Any]:
     if isinstance(attachment, TransitGatewayAttachment):
         ref |= {"ResourceId": attachment.resource_id, "ResourceType": attachment.resource_type}
     return ref
+
+
+# ---------------------------------------------------------------------------------------------------- load balancing
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _load_balancer(lb: LoadBalancer) -> dict[str, Any]:
+    """describe-load-balancers; an NLB created without security groups lists none (no ``SecurityGroups`` key)."""
+    zones = []
+    for subnet in lb.subnets:
+        node = next((n for n in lb.nodes if n.subnet is subnet), None)
+        addresses: list[dict[str, str]] = []
+        if node is not None and lb.is_network:
+            eip = node.elastic_ips.get(node.private_ip)
+            if lb.scheme == "internal":
+                addresses.append({"PrivateIPv4Address": str(node.private_ip)})
+            elif eip is not None:
+                addresses.append({"IpAddress": str(eip.public_ip), "AllocationId": eip.id})
+            elif node.auto_public_ip is not None:
+                addresses.append({"IpAddress": str(node.auto_public_ip)})
+        zones.append(
+            {"ZoneName": subnet.availability_zone, "SubnetId": subnet.id, "LoadBalancerAddresses": addresses}
+        )
+    return {
+        "LoadBalancerArn": lb.id,
+        "DNSName": lb.dns_name,
+        "LoadBalancerName": lb.lb_name,
+        "Scheme": lb.scheme,
+        "VpcId": lb.vpc.id,
+        "State": {"Code": lb.state},
+        "Type": lb.type,
+        "AvailabilityZones": zones,
+        **({"SecurityGroups": [g.id for g in lb.security_groups]} if lb.security_groups is not None else {}),
+        "IpAddressType": "ipv4",
+        **_tags(lb),
+    }
+
+
+def _target_group(net: Network, tg: TargetGroup) -> dict[str, Any]:
+    check = tg.health_check
+    balancers = dict.fromkeys(x.load_balancer.id for x in net.listeners if x.target_group is tg)
+    return {
+        "TargetGroupArn": tg.id,
+        "TargetGroupName": tg.tg_name,
+        "Protocol": tg.protocol,
+        "Port": tg.port,
+        "VpcId": tg.vpc.id,
+        "TargetType": tg.target_type,
+        "HealthCheckEnabled": check.enabled,
+        "HealthCheckProtocol": check.protocol,
+        "HealthCheckPort": "traffic-port" if check.port is None else str(check.port),
+        **({"HealthCheckPath": check.path} if check.path is not None else {}),
+        "LoadBalancerArns": list(balancers),
+        "IpAddressType": "ipv4",
+        **_tags(tg),
+    }
+
+
+def _target_group_attributes(tg: TargetGroup) -> list[dict[str, str]]:
+    """describe-target-group-attributes: cross-zone always; client IP preservation when set (None: AWS's
+    default for the group, L1)."""
+    cross = "use_load_balancer_configuration" if tg.cross_zone is None else _flag(tg.cross_zone)
+    attributes = [{"Key": "load_balancing.cross_zone.enabled", "Value": cross}]
+    if tg.preserve_client_ip is not None:
+        attributes.append({"Key": "preserve_client_ip.enabled", "Value": _flag(tg.preserve_client_ip)})
+    return attributes
+
+
+def _listener(listener: Listener) -> dict[str, Any]:
+    group = listener.target_group.id
+    return {
+        "ListenerArn": listener.id,
+        "LoadBalancerArn": listener.load_balancer.id,
+        "Port": listener.port,
+        "Protocol": listener.protocol,
+        "DefaultActions": [
+            {
+                "Type": "forward",
+                "TargetGroupArn": group,
+                "ForwardConfig": {"TargetGroups": [{"TargetGroupArn": group, "Weight": 1}]},
+            }
+        ],
+        **_tags(listener),
+    }
+
+
+def _target_health(net: Network, tg: TargetGroup) -> dict[str, Any]:
+    """describe-target-health of one group, in vpcsim's wrapper that names the group; targets in registration
+    order. ``Port`` is written only when the target was registered with one (else the group's port applies)."""
+    health = {row.target: row for row in net.describe_target_health(tg)}
+    rows = []
+    for target in tg.targets:
+        row = health[target]
+        port = tg.health_check.port or target.port or tg.port
+        rows.append(
+            {
+                "Target": {
+                    "Id": target.id,
+                    **({"Port": target.port} if target.port is not None else {}),
+                    **({"AvailabilityZone": target.availability_zone} if target.availability_zone else {}),
+                },
+                "HealthCheckPort": str(port),
+                "TargetHealth": {
+                    "State": row.state,
+                    **({"Reason": row.reason} if row.reason else {}),
+                    **({"Description": row.description} if row.description else {}),
+                },
+            }
+        )
+    return {"TargetGroupArn": tg.id, "TargetHealthDescriptions": rows}

@@ -174,13 +174,14 @@ class _Region:
         return Document(_plain(self.data), f"boto3:{self.region}", self.region)
 
     def details(self) -> None:
-        """The calls made per item: prefix list entries, transit gateway routes, VPC attributes, listeners, health."""
+        """The calls made per item: VPC attributes, prefix list entries, transit gateway routes, and for load
+        balancing listeners (and ALB listener rules), attributes and target health."""
         data = self.data
         vpcs, lists = data.get("Vpcs", []), data.get("ManagedPrefixLists", [])
         tables = [t["TransitGatewayRouteTableId"] for t in data.get("TransitGatewayRouteTables", [])]
         balancers = [lb["LoadBalancerArn"] for lb in data.get("LoadBalancers", [])]
         groups = [tg["TargetGroupArn"] for tg in data.get("TargetGroups", [])]
-        self.bar.grow(2 * len(vpcs) + len(lists) + 2 * len(tables) + len(balancers) + len(groups))
+        self.bar.grow(2 * len(vpcs) + len(lists) + 2 * len(tables) + 2 * len(balancers) + 2 * len(groups))
         for vpc in vpcs:
             for attribute, key in (
                 ("enableDnsSupport", "EnableDnsSupport"),
@@ -214,8 +215,23 @@ class _Region:
         if balancers and any(found is not None for found in listeners):
             data["Listeners"] = [listener for found in listeners for listener in found or []]
         self.per_item(
+            "LoadBalancerAttributes", "LoadBalancerArn", balancers, "Attributes",
+            lambda arn: self.items("elbv2", "describe_load_balancer_attributes", "Attributes", LoadBalancerArn=arn),
+        )  # fmt: skip
+        self.per_item(
+            "TargetGroupAttributes", "TargetGroupArn", groups, "Attributes",
+            lambda arn: self.items("elbv2", "describe_target_group_attributes", "Attributes", TargetGroupArn=arn),
+        )  # fmt: skip
+        self.per_item(
             "TargetHealthDescriptions", "TargetGroupArn", groups, "TargetHealthDescriptions",
             lambda arn: self.items("elbv2", "describe_target_health", "TargetHealthDescriptions", TargetGroupArn=arn),
+        )  # fmt: skip
+        # Listener rules other than the default action are reported (not modelled): ALB listeners only have them.
+        rules = [x["ListenerArn"] for x in data.get("Listeners", []) if x.get("Protocol") in ("HTTP", "HTTPS")]
+        self.bar.grow(len(rules))
+        self.per_item(
+            "Rules", "ListenerArn", rules, "Rules",
+            lambda arn: self.items("elbv2", "describe_rules", "Rules", ListenerArn=arn),
         )  # fmt: skip
 
     def per_item(

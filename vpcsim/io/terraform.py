@@ -5,7 +5,8 @@ describe-* builder (:func:`vpcsim.io.aws.load_documents`), so a network loads th
 from an AWS export. A state does not list what AWS makes implicitly; it is added as AWS lists it: each route table's
 local routes, each VPC's main route table, default network ACL (and the associations of subnets left to it) and
 default security group (unless ``aws_default_*`` resources manage them), the routes of gateway endpoints, the primary
-ENIs of instances and the ENIs of NAT gateways.
+ENIs of instances, the ENIs of NAT gateways and the nodes of load balancers (one ENI per subnet, the first free
+address, an AWS-owned public IP or the ``subnet_mapping`` Elastic IP when internet-facing).
 
 Loading parses JSON only: no code runs and no CIDR is expanded into addresses. Warnings (``net.load_report``) and
 errors (:class:`vpcsim.ImportFormatError`) name the state file and the JSON path of the Terraform resource.
@@ -192,7 +193,7 @@ def load_terraform(path: str | os.PathLike[str]) -> Network:
     documents = converter.convert(resources, regions)
     built = LoadReport()
     try:
-        net = load_documents(documents, report=built)
+        net = load_documents(documents, report=built, report_made_nodes=False)  # a state holds no ELB nodes
     except ImportFormatError as err:
         raise ImportFormatError(*_located(converter.locate(err.file, err.path), err.message)) from None
     for warning in built:
@@ -1806,7 +1807,7 @@ class _Converter:
             return
         self._claim_subnet(subnet, 0, acl_id, self._id(values), resource.path)
 
-    # ------------------------------------------------------------ load balancing (passed through)
+    # ------------------------------------------------------------ load balancing (L1-L3)
 
     def _lb(self, resource: _Resource, values: _Values) -> None:
         arn = values.text("arn") or self._id(values)
@@ -1828,6 +1829,7 @@ class _Converter:
                     LoadBalancerAddresses=[address] if address else None,
                 )
             )
+        zones.sort(key=lambda z: (z.get("ZoneName") or "", z["SubnetId"]))  # sets in the state: AWS lists by AZ
         self.emit(
             "LoadBalancers",
             _clean(
@@ -1842,10 +1844,22 @@ class _Converter:
                 AvailabilityZones=zones,
                 SecurityGroups=values.texts("security_groups"),
                 IpAddressType=values.text("ip_address_type") or "ipv4",
+                Tags=values.tags(),
             ),
             resource.path,
             values.region(),
         )
+        if (values.text("load_balancer_type") or "application") == "network":  # an ALB's is always on
+            cross_zone = values.flag("enable_cross_zone_load_balancing", False)
+            self.emit(
+                "LoadBalancerAttributes",
+                {
+                    "LoadBalancerArn": arn,
+                    "Attributes": [{"Key": "load_balancing.cross_zone.enabled", "Value": str(cross_zone).lower()}],
+                },
+                resource.path,
+                values.region(),
+            )
 
     def _lb_target_group(self, resource: _Resource, values: _Values) -> None:
         arn = values.text("arn") or self._id(values)
@@ -1876,10 +1890,23 @@ class _Converter:
                 TargetType=values.text("target_type") or "instance",
                 LoadBalancerArns=values.texts("load_balancer_arns"),
                 **health,
+                Tags=values.tags(),
             ),
             resource.path,
             values.region(),
         )
+        self.origins[id(self.targets.setdefault(arn, []))] = resource.path  # its attachments (none yet)
+        attributes = [
+            {"Key": key, "Value": value}
+            for key, value in (
+                ("preserve_client_ip.enabled", values.text("preserve_client_ip")),
+                ("load_balancing.cross_zone.enabled", values.text("load_balancing_cross_zone_enabled")),
+            )
+            if value is not None
+        ]
+        if attributes:
+            listed = {"TargetGroupArn": arn, "Attributes": attributes}
+            self.emit("TargetGroupAttributes", listed, resource.path, values.region())
 
     def _lb_listener(self, resource: _Resource, values: _Values) -> None:
         actions = []
@@ -1907,6 +1934,7 @@ class _Converter:
                     Protocol=values.text("protocol"),
                     SslPolicy=values.text("ssl_policy"),
                     DefaultActions=actions,
+                    Tags=values.tags(),
                 ),
                 resource.path,
                 values.region(),
@@ -1978,11 +2006,10 @@ class _Converter:
                 balancer = listener.get("LoadBalancerArn")
                 if target_group is not None and balancer not in target_group.setdefault("LoadBalancerArns", []):
                     target_group["LoadBalancerArns"].append(balancer)
-        for group_arn, targets in self.targets.items():
+        for group_arn, targets in self.targets.items():  # every group's, so a group without attachments has none
+            origin = self.origins[id(targets[0])] if targets else self.origins[id(targets)]
             self.emit(
-                "TargetHealthDescriptions",
-                {"TargetGroupArn": group_arn, "TargetHealthDescriptions": targets},
-                self.origins[id(targets[0])],
+                "TargetHealthDescriptions", {"TargetGroupArn": group_arn, "TargetHealthDescriptions": targets}, origin
             )
 
     def _finish_addresses(self) -> None:

@@ -108,6 +108,9 @@ TGW_DEFAULT_RTB, TGW_SPOKE_RTB = rid("tgw-rtb", 1), rid("tgw-rtb", 2)
 PROD_ATTACH, LEGACY_ATTACH = rid("tgw-attach", 1), rid("tgw-attach", 2)
 LB_ARN = arn("elasticloadbalancing", "loadbalancer/app/web/0a1b2c3d4e5f6001")
 TG_ARN = arn("elasticloadbalancing", "targetgroup/app/0a1b2c3d4e5f6002")
+WEB = "module.web"
+NLB_ARN = arn("elasticloadbalancing", "loadbalancer/net/web-nlb/0a1b2c3d4e5f6005")
+NLB_TG_ARN = arn("elasticloadbalancing", "targetgroup/web/0a1b2c3d4e5f6006")
 
 
 def vpc(module: str, name: str, number: int, cidr: str, ipv6: str | None, main: int, default_rtb: int) -> None:
@@ -1439,6 +1442,135 @@ def build() -> None:
         "aws_vpn_connection_route",
         "lab",
         {"id": f"10.250.0.0/16:{VPN}", "destination_cidr_block": "10.250.0.0/16", "vpn_connection_id": VPN},
+    )
+
+    # ---- module.web (issue 8, added last so the resources above keep their JSON paths): an internet-facing NLB
+    # in public-a/b, with an Elastic IP on its public-a node, forwarding TCP 80 to the web instance
+    eip = rid("eipalloc", 4)
+    add(
+        WEB,
+        "aws_eip",
+        "nlb",
+        {
+            "id": eip,
+            "allocation_id": eip,
+            "public_ip": "52.1.30.40",
+            "domain": "vpc",
+            "vpc": True,
+            "instance": "",
+            "network_interface": "",
+            "private_ip": "",
+            "association_id": "",
+            "public_ipv4_pool": "amazon",
+            "network_border_group": REGION,
+            "tags": tags("web-nlb-eip"),
+        },
+    )
+    add(
+        WEB,
+        "aws_lb",
+        "nlb",
+        {
+            "id": NLB_ARN,
+            "arn": NLB_ARN,
+            "arn_suffix": "net/web-nlb/0a1b2c3d4e5f6005",
+            "name": "web-nlb",
+            "load_balancer_type": "network",
+            "internal": False,
+            "ip_address_type": "ipv4",
+            "security_groups": [],
+            "subnets": [S["public-a"], S["public-b"]],
+            "subnet_mapping": [
+                {
+                    "subnet_id": S["public-a"],
+                    "allocation_id": eip,
+                    "private_ipv4_address": "",
+                    "ipv6_address": "",
+                    "outpost_id": "",
+                },
+                {
+                    "subnet_id": S["public-b"],
+                    "allocation_id": "",
+                    "private_ipv4_address": "",
+                    "ipv6_address": "",
+                    "outpost_id": "",
+                },
+            ],
+            "vpc_id": PROD,
+            "dns_name": "web-nlb-0a1b2c3d4e5f6005.elb.us-east-1.amazonaws.com",
+            "zone_id": "Z26RNL4JYFTOTI",
+            "enable_cross_zone_load_balancing": False,
+            "tags": tags("web-nlb"),
+        },
+    )
+    add(
+        WEB,
+        "aws_lb_target_group",
+        "web",
+        {
+            "id": NLB_TG_ARN,
+            "arn": NLB_TG_ARN,
+            "arn_suffix": "targetgroup/web/0a1b2c3d4e5f6006",
+            "name": "web",
+            "port": 80,
+            "protocol": "TCP",
+            "target_type": "instance",
+            "vpc_id": PROD,
+            "preserve_client_ip": "true",
+            "load_balancing_cross_zone_enabled": "use_load_balancer_configuration",
+            "load_balancer_arns": [NLB_ARN],
+            "health_check": [
+                {
+                    "enabled": True,
+                    "healthy_threshold": 3,
+                    "interval": 30,
+                    "matcher": "",
+                    "path": "",
+                    "port": "traffic-port",
+                    "protocol": "TCP",
+                    "timeout": 10,
+                    "unhealthy_threshold": 3,
+                }
+            ],
+            "tags": tags("web-tg"),
+        },
+    )
+    listener_arn = arn("elasticloadbalancing", "listener/net/web-nlb/0a1b2c3d4e5f6005/0a1b2c3d4e5f6007")
+    add(
+        WEB,
+        "aws_lb_listener",
+        "tcp",
+        {
+            "id": listener_arn,
+            "arn": listener_arn,
+            "load_balancer_arn": NLB_ARN,
+            "port": 80,
+            "protocol": "TCP",
+            "default_action": [
+                {
+                    "type": "forward",
+                    "target_group_arn": NLB_TG_ARN,
+                    "order": 1,
+                    "forward": [],
+                    "redirect": [],
+                    "fixed_response": [],
+                    "authenticate_cognito": [],
+                    "authenticate_oidc": [],
+                }
+            ],
+        },
+    )
+    add(
+        WEB,
+        "aws_lb_target_group_attachment",
+        "web",
+        {
+            "id": f"{NLB_TG_ARN}-20240101000000000000000002",
+            "target_group_arn": NLB_TG_ARN,
+            "target_id": rid("i", 1),
+            "port": 80,
+            "availability_zone": "",
+        },
     )
 
 
