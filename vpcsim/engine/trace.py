@@ -300,7 +300,9 @@ class _Walk:
     def eni_out(self, eni: NetworkInterface, packet: Packet, origin: str, *, forwarding: bool = False) -> NoReturn:
         """A packet leaving an ENI: link-local services (M1), SG egress (G1), source/dest check (E5), subnet."""
         role = "forwards" if forwarding else "sends"
-        self.hop(eni.id, "network-interface", "forward", detail=f"{_owner(eni)} {role} {packet}", packet=packet)
+        lb = self.lb_of(eni)
+        owner = f"load balancer {lb.lb_name} node" if lb is not None else _owner(eni)
+        self.hop(eni.id, "network-interface", "forward", detail=f"{owner} {role} {packet}", packet=packet)
         self.alive(eni, packet, Disposition.DENIED_OUT)
         if not forwarding and self.link_local(eni, packet):
             self.local_service(eni, packet)
