@@ -163,7 +163,8 @@ def node_route(net: Network, node: NetworkInterface, listener: Listener) -> Node
         text = "no registered target in an enabled AZ" if why == "ELB_INSTALLED_AZ_RESTRICTION" else "no target"
         return NodeRoute((), "healthy", why, f"{tg.tg_name} has {text}", cross)
     live = [n for n in lb.nodes if net.down(n) is None]
-    any_healthy = any(_check(net, n, tg, c) for n in live for c in _reach(usable, n, cross))
+    # Fail-open when no target passes any live node's check (the same view describe_target_health gives).
+    any_healthy = any(_check(net, n, tg, c) for n in live for c in usable)
     mine = _reach(usable, node, cross)
     if any_healthy:
         chosen = tuple(c for c in mine if _check(net, node, tg, c))

@@ -785,6 +785,13 @@ class _Walk:
             self.conn.lb_options = count
             pick = self.conn.lb_pick % count
         chosen = route.candidates[pick]
+        earlier = self.conn.lb.get(node.id)
+        if earlier is not None and earlier.request == packet:  # a later packet of the connection: the same target
+            chosen = next(
+                (c for c in route.candidates if (c.address, c.port) == (earlier.out.dst, earlier.out.dst_port)),
+                chosen,
+            )
+            pick = route.candidates.index(chosen)
         self.hop(tg.id, "target-group", "forward", rule=chosen.target.id, spec="L2", packet=packet,
                  detail=f"to {chosen.label} ({pick + 1} of {route.detail})")  # fmt: skip
         preserved = preserves_client_ip(tg, lb)
@@ -802,6 +809,10 @@ class _Walk:
         if preserved and node.security_groups:
             self.preserved = (packet.src, frozenset(g.id for g in node.security_groups))
         self.hop(lb.id, "load-balancer", "translate", detail=how, spec="L1" if lb.is_network else "L3", packet=out)
+        if preserved and chosen.network_interface is not None and self.lb_of(chosen.network_interface) is not None:
+            self.stop(lb.id, "load-balancer", Disposition.DENIED_IN, "ELBV2_SOURCE_ADDRESS_PRESERVATION", spec="L1",
+                      detail="the target is another load balancer's node: with client IP preservation its replies "
+                      "do not come back through this one (AWS: loss of communication)", packet=out)  # fmt: skip
         if preserved and chosen.network_interface is not None and packet.src in chosen.network_interface.addresses:
             self.stop(lb.id, "load-balancer", Disposition.DENIED_IN, "ELBV2_SOURCE_ADDRESS_PRESERVATION", spec="L1",
                       detail="the client is the target itself: with client IP preservation a target cannot reach "

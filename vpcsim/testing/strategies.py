@@ -70,8 +70,8 @@ _scripts: weakref.WeakKeyDictionary[Network, str] = weakref.WeakKeyDictionary()
 class Flow(NamedTuple):
     """One flow to trace: ``net.trace(src, dst, protocol, port)``.
 
-    ``src`` and ``dst`` are instance ids, addresses (public IPv4, IPv6, ``169.254.169.254``) or internet hosts
-    (:data:`vpcsim.INTERNET`, :data:`IPV6_INTERNET_HOST`).
+    ``src`` and ``dst`` are instance ids, addresses (public IPv4, IPv6, ``169.254.169.254``, load balancer nodes'),
+    load balancer names or internet hosts (:data:`vpcsim.INTERNET`, :data:`IPV6_INTERNET_HOST`).
     """
 
     src: str | InternetHost
@@ -144,7 +144,9 @@ def _check_limit(name: str, value: object, low: int) -> int:
     return value
 
 
-def networks(max_vpcs: int = 3, max_subnets: int = 3, max_instances: int = 4) -> st.SearchStrategy[Network]:
+def networks(
+    max_vpcs: int = 3, max_subnets: int = 3, max_instances: int = 4, *, load_balancers: bool = False
+) -> st.SearchStrategy[Network]:
     """Random networks that AWS would accept, with routing between VPCs symmetric by construction.
 
     Each network has 1..``max_vpcs`` VPCs ``10.<i>.0.0/16`` (some with an Amazon IPv6 /56), each with
@@ -160,6 +162,14 @@ def networks(max_vpcs: int = 3, max_subnets: int = 3, max_instances: int = 4) ->
     subnet that routes ``0.0.0.0/0`` to a NAT gateway is possible, as in AWS: its replies to the internet leave
     from the NAT's address, and the client drops them.)
 
+    With ``load_balancers=True`` (SPEC L1-L3), each VPC may also get a load balancer ``lb<n>`` once everything
+    else is built (so the rest of the network is drawn as without it): an NLB (with or without security groups,
+    cross-zone on, off or default) or, with subnets in two AZs, an ALB, internet-facing when the VPC has an
+    internet gateway, on one subnet per AZ; a target group ``tg<n>`` (TCP, UDP or TCP_UDP for an NLB, HTTP for an
+    ALB; instance or IP targets; random health-check port, client IP preservation and cross-zone overrides, checks
+    sometimes disabled) with some of the VPC's instances (stopped ones included) or their addresses; one or two
+    listeners; and sometimes an inbound rule opening the target port to the targets' first SG.
+
     Parameters
     ----------
     max_vpcs : int
@@ -168,6 +178,8 @@ def networks(max_vpcs: int = 3, max_subnets: int = 3, max_instances: int = 4) ->
         Most subnets per VPC, 1..16.
     max_instances : int
         Most instances in the whole network, 0..32 (at least one is launched unless it is 0).
+    load_balancers : bool
+        Also build load balancers (see above). False draws exactly what earlier versions drew.
 
     Returns
     -------
@@ -183,11 +195,15 @@ def networks(max_vpcs: int = 3, max_subnets: int = 3, max_instances: int = 4) ->
     vpcs = _check_limit("max_vpcs", max_vpcs, 1)
     subnets = _check_limit("max_subnets", max_subnets, 1)
     instances = _check_limit("max_instances", max_instances, 0)
-    return _networks(vpcs, subnets, instances)
+    if not isinstance(load_balancers, bool):
+        raise InvalidArgument(f"load_balancers={load_balancers!r} must be True or False.")
+    return _networks(vpcs, subnets, instances, load_balancers)
 
 
 @st.composite
-def _networks(draw: st.DrawFn, max_vpcs: int, max_subnets: int, max_instances: int) -> Network:
+def _networks(
+    draw: st.DrawFn, max_vpcs: int, max_subnets: int, max_instances: int, load_balancers: bool = False
+) -> Network:
     script = _Script(draw(st.integers(0, 2**16)))
     net = script.net
     zones = net.availability_zones[net.region]
@@ -231,6 +247,8 @@ def _networks(draw: st.DrawFn, max_vpcs: int, max_subnets: int, max_instances: i
     everywhere = [s for i in range(len(vpcs)) for s in subnets[i]]
     for n in range(draw(st.integers(min(1, max_instances), max_instances))):
         _instance(draw, script, n, draw(st.sampled_from(everywhere)))
+    if load_balancers:
+        _load_balancers(draw, script, vpcs, subnets)
     _scripts[net] = script.source()
     note(f"Network construction:\n{script.source()}")
     return net
@@ -477,12 +495,89 @@ def _instance(draw: st.DrawFn, script: _Script, n: int, subnet: Subnet) -> None:
         script.do(None, net.stop_instance, instance)
 
 
+_NLB_PROTOCOLS = ("TCP", "UDP", "TCP_UDP")
+# Listener protocols that can forward to a target group of each protocol.
+_LISTENER_PROTOCOLS = {
+    "TCP": ("TCP", "TLS"),
+    "UDP": ("UDP",),
+    "TCP_UDP": ("TCP_UDP", "TCP", "UDP"),
+    "HTTP": ("HTTP",),
+}
+
+
+def _load_balancers(draw: st.DrawFn, script: _Script, vpcs: list[Vpc], subnets: dict[int, list[Subnet]]) -> None:
+    """Load balancers, target groups and listeners (SPEC L1-L3) on a built network; see :func:`networks`."""
+    net = script.net
+    for i, vpc in enumerate(vpcs):
+        if not draw(_often):
+            continue
+        n = len(net.load_balancers)
+        per_zone: dict[str, Subnet] = {}
+        for subnet in _some(draw, subnets[i]) or subnets[i][:1]:
+            per_zone.setdefault(subnet.availability_zone, subnet)
+        chosen = list(per_zone.values())
+        kind = "application" if len(chosen) > 1 and draw(_rarely) else "network"
+        has_igw = any(g.vpc is vpc for g in net.internet_gateways)
+        scheme = "internet-facing" if has_igw and draw(_often) else "internal"
+        groups = [g for g in net.security_groups if g.vpc is vpc]
+        lb_groups: list[SecurityGroup] | None = None
+        if kind == "application" or draw(st.booleans()):
+            lb_groups = draw(st.lists(st.sampled_from(groups), unique_by=lambda g: g.id, min_size=1, max_size=2))
+        cross = draw(st.sampled_from([None, True] if kind == "application" else [None, True, False]))
+        lb = script.do(f"lb{n}", net.create_load_balancer, f"lb{n}", chosen, type=kind, scheme=scheme,
+                       security_groups=lb_groups, cross_zone=cross)  # fmt: skip
+        protocol = "HTTP" if kind == "application" else draw(st.sampled_from(_NLB_PROTOCOLS))
+        target_type = draw(st.sampled_from(["instance", "ip"]))
+        port = draw(st.sampled_from(_COMMON_PORTS))
+        preserve = draw(st.sampled_from([None, True, False])) if protocol == "TCP" else None
+        tg = script.do(
+            f"tg{n}",
+            net.create_target_group,
+            f"tg{n}",
+            protocol=protocol,
+            port=port,
+            vpc=vpc,
+            target_type=target_type,
+            health_check_port=draw(st.sampled_from(_COMMON_PORTS)) if draw(_rarely) else None,
+            health_check_enabled=False if draw(_seldom) else None,
+            preserve_client_ip=preserve,
+            cross_zone=draw(st.sampled_from([None, None, True, False])),
+        )
+        members = _some(draw, [x for x in net.instances if x.vpc is vpc])
+        targets: list[object] = list(members) if target_type == "instance" else [str(x.private_ip) for x in members]
+        if targets:
+            script.do(None, net.register_targets, tg, targets)
+        ports = draw(st.lists(st.sampled_from(_COMMON_PORTS), min_size=1, max_size=2, unique=True))
+        for listener_port in ports:
+            listener_protocol = draw(st.sampled_from(_LISTENER_PROTOCOLS[protocol]))
+            script.do(None, net.create_listener, lb, protocol=listener_protocol, port=listener_port, target_group=tg)
+        # Open the way often enough for traffic to get through: the LB's SG to its listeners, the targets' to
+        # the target port (from everywhere, which preserved clients need, or from the VPC, which checks need).
+        if lb_groups is not None and draw(_often):
+            for listener_port in ports:
+                _open(script, lb_groups[0], protocol, listener_port, "0.0.0.0/0")
+        if len(members) > 0 and draw(_often):
+            _open(script, members[0].primary_network_interface.security_groups[0], protocol, port,
+                  draw(st.sampled_from(["0.0.0.0/0", str(vpc.cidr_block)])))  # fmt: skip
+
+
+def _open(script: _Script, group: SecurityGroup, protocol: str, port: int, cidr: str) -> None:
+    """Allow ``port`` from ``cidr`` into ``group`` for a target group ``protocol`` (TCP, and UDP for UDP groups),
+    unless exactly that rule is there already (a duplicate is refused)."""
+    seen = {(r.protocol, r.from_port, r.to_port, r.peer) for r in group.ingress}
+    for name in ("tcp", "udp") if protocol in ("UDP", "TCP_UDP") else ("tcp",):  # a UDP group's checks are TCP
+        number = 6 if name == "tcp" else 17
+        if (number, port, port, cidr) not in seen:
+            script.do(None, script.net.authorize_security_group_ingress, group, protocol=name, ports=port, cidr=cidr)
+
+
 def flows(network: Network) -> st.SearchStrategy[Flow]:
     """Flows that :meth:`vpcsim.Network.trace` accepts for ``network``, as :class:`Flow` tuples.
 
     ``src`` is one of the network's instances (by id) or :data:`vpcsim.INTERNET`; ``dst`` an instance, an
     instance's public IPv4, :data:`vpcsim.INTERNET` (unless the source is the internet: one end must be in a VPC),
-    ``"169.254.169.254"`` (IMDS) or, when the source can speak IPv6 (the internet, or an instance with an IPv6
+    ``"169.254.169.254"`` (IMDS), a load balancer's name or one of its nodes' addresses (private and public), or,
+    when the source can speak IPv6 (the internet, or an instance with an IPv6
     address), an instance's IPv6 address or :data:`IPV6_INTERNET_HOST`. ``protocol`` is ``"tcp"``, ``"udp"``,
     ``"icmp"`` (echo request; ICMPv6 on an IPv6
     flow) or ``"47"`` (GRE); ``port`` is 0..65535 for TCP and UDP, None otherwise.
@@ -507,12 +602,16 @@ def flows(network: Network) -> st.SearchStrategy[Flow]:
     sources: list[str | InternetHost] = [*(i.id for i in instances), INTERNET]
     ipv4: list[str | InternetHost] = [INTERNET, *(i.id for i in instances)]
     ipv4 += [str(i.public_ip) for i in instances if i.public_ip is not None] + [IMDS]
+    for lb in network.load_balancers:  # by name (DNS: every node it answers with) and each node's addresses
+        ipv4 += [lb.lb_name] + [str(a) for n in lb.nodes for a in (n.private_ip, n.public_ip) if a is not None]
     ipv6: list[str | InternetHost] = [str(a) for i in instances for a in i.primary_network_interface.ipv6_addresses]
     speaks_ipv6 = {i.id for i in instances if i.primary_network_interface.ipv6_addresses}
     # Ports the network's rules name (ends of their ranges) are where verdicts change: draw them often.
     named = {p for g in network.security_groups for r in (*g.ingress, *g.egress) if r.protocol in (6, 17)
              for p in (r.from_port, r.to_port) if p is not None}  # fmt: skip
     named |= {p for a in network.network_acls for e in a.entries if e.port_range is not None for p in e.port_range}
+    named |= {x.port for x in network.listeners} | {g.port for g in network.target_groups}
+    named |= {g.health_check.port for g in network.target_groups if g.health_check.port is not None}
     ports = st.sampled_from(sorted(named | set(_COMMON_PORTS))) | st.integers(0, 65535)
 
     @st.composite
