@@ -2955,7 +2955,7 @@ class Network:
             ElasticIp(tags=_tags(name, tags), id=self._new_id(ElasticIp), public_ip=self._new_public_ip())
         )
 
-    def _nat_owner(self, eip: ElasticIp) -> NatGateway | LoadBalancer | None:
+    def _eip_owner(self, eip: ElasticIp) -> NatGateway | LoadBalancer | None:
         """The NAT gateway or load balancer whose (requester-managed) interface holds the EIP (E6)."""
         nat = next((n for n in self.nat_gateways if n.elastic_ip is eip), None)
         if nat is not None or eip.network_interface is None:
@@ -3032,7 +3032,7 @@ class Network:
         if eip.network_interface is eni and eip.private_ip == address:
             assert eip.association_id is not None
             return eip.association_id
-        if self._nat_owner(eip) is not None:
+        if self._eip_owner(eip) is not None:
             raise AwsError("Resource.AlreadyAssociated", f"{eip.id} is in use by a NAT gateway or load balancer.")
         if eip.is_associated and not _bool(allow_reassociation, "allowReassociation"):
             raise AwsError(
@@ -3059,7 +3059,7 @@ class Network:
             eip = self._get(elastic_ip, ElasticIp)
         if not eip.is_associated:
             raise AwsError("InvalidAssociationID.NotFound", f"{eip.id} ({eip.public_ip}) is not associated.")
-        owner = self._nat_owner(eip)
+        owner = self._eip_owner(eip)
         if owner is not None:
             noun = "NAT gateway" if isinstance(owner, NatGateway) else "load balancer"
             raise AwsError("OperationNotPermitted", f"{eip.id} belongs to {noun} {owner.id}; delete the {noun}.")
@@ -4454,7 +4454,7 @@ class Network:
 
     def resilience(
         self,
-        flows: FlowBatch | Iterable[tuple[Any, ...]] | None = None,
+        flows: FlowBatch | Iterable[tuple[Any, ...]] | Mapping[str, Any] | pd.DataFrame | None = None,
         *,
         resources: bool = False,
         zones: Iterable[str] | None = None,

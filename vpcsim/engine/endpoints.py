@@ -143,7 +143,7 @@ def load_balancer_named(net: Network, ref: object) -> LoadBalancer | None:
     if isinstance(ref, str):
         text = ref.strip()
         for lb in net.load_balancers:
-            if text in (lb.id, lb.lb_name, lb.dns_name):
+            if text in (lb.id, lb.lb_name) or text.lower() == lb.dns_name.lower():  # DNS names ignore case
                 return lb
     return None
 
