@@ -4323,10 +4323,8 @@ class Network:
                            f"{tg.protocol} target group.")  # fmt: skip
         if tg.vpc is not lb.vpc:
             raise AwsError("ValidationError", f"Target group {tg.tg_name} is not in the load balancer's VPC.")
+        self._check_group_free(tg, lb)
         for other in self.listeners:
-            if other.target_group is tg and other.load_balancer is not lb:
-                raise AwsError("TargetGroupAssociationLimit", f"Target group {tg.tg_name} is already used by "
-                               f"load balancer {other.load_balancer.lb_name}.")  # fmt: skip
             if other.load_balancer is lb and other.port == port:
                 clash = set(PROTOCOL_NUMBERS[other.protocol]) & set(PROTOCOL_NUMBERS[protocol])
                 if clash:
@@ -4337,15 +4335,19 @@ class Network:
             Listener(id=arn, tags=_tags(None, tags), load_balancer=lb, protocol=protocol, port=port, target_group=tg)
         )
 
+    def _check_group_free(self, tg: TargetGroup, lb: LoadBalancer) -> None:
+        """A target group serves one load balancer (``TargetGroupAssociationLimit``)."""
+        for other in self.listeners:
+            if other.target_group is tg and other.load_balancer is not lb:
+                raise AwsError("TargetGroupAssociationLimit", f"Target group {tg.tg_name} is already used by "
+                               f"load balancer {other.load_balancer.lb_name}.")  # fmt: skip
+
     @_mutates
     def modify_listener(self, listener: Listener | str, *, target_group: TargetGroup | str) -> None:
         """Point a listener's default action at another target group."""
         the_listener = self._get(listener, Listener)
         tg = self._get_elb(target_group, TargetGroup)
-        for other in self.listeners:
-            if other.target_group is tg and other.load_balancer is not the_listener.load_balancer:
-                raise AwsError("TargetGroupAssociationLimit", f"Target group {tg.tg_name} is already used by "
-                               f"load balancer {other.load_balancer.lb_name}.")  # fmt: skip
+        self._check_group_free(tg, the_listener.load_balancer)
         if tg.vpc is not the_listener.load_balancer.vpc:
             raise AwsError("ValidationError", f"Target group {tg.tg_name} is not in the load balancer's VPC.")
         the_listener.target_group = tg

@@ -184,6 +184,10 @@ def node_route(net: Network, node: NetworkInterface, listener: Listener) -> Node
                      cross)  # fmt: skip
 
 
+def _serves(route: NodeRoute) -> bool:
+    return route.mode == "healthy" and bool(route.candidates)
+
+
 def dns_nodes(net: Network, lb: LoadBalancer) -> list[NetworkInterface]:
     """The nodes the load balancer's DNS name answers with, in AZ order (L2): live nodes with a healthy target
     for some listener; all live nodes when none has (fail-open); all nodes when every node is down."""
@@ -192,10 +196,7 @@ def dns_nodes(net: Network, lb: LoadBalancer) -> list[NetworkInterface]:
     if not live:
         return nodes
     listeners = [listener for listener in net.listeners if listener.load_balancer is lb]
-    serving = [
-        n for n in live if any(node_route(net, n, x).mode == "healthy" and node_route(net, n, x).candidates
-                               for x in listeners)
-    ]  # fmt: skip
+    serving = [n for n in live if any(_serves(node_route(net, n, x)) for x in listeners)]
     return serving or live
 
 

@@ -704,10 +704,15 @@ class _Walk:
 
     def nat_port(self, nat: NatGateway, packet: Packet) -> int | None:
         """The source port the NAT gateway gives the translated packet (I4: 1024-65535)."""
+        return self.proxy_port(packet)
+
+    def proxy_port(self, packet: Packet) -> int | None:
+        """The source port of a connection a NAT gateway or a proxying load balancer (ALB, NLB without client IP
+        preservation) opens: 1024-65535 (SPEC N4; a trace uses the lowest when the client's port is a default)."""
         port = packet.src_port
         low = EPHEMERAL_PORTS["nat-gateway"][0]
         if packet.has_ports and port is not None and (self.conn.ephemeral or port < low):
-            port = low  # SPEC N4: NAT gateways remap into 1024-65535; a trace uses the lowest
+            port = low
         return port
 
     def nat_entry(self, nat: NatGateway, packet: Packet) -> tuple[Packet, int | None] | None:
@@ -799,7 +804,7 @@ class _Walk:
             out = attrs.evolve(packet, dst=chosen.address, dst_port=chosen.port)
             how = f"destination -> {chosen.address}:{chosen.port}; the client's address is preserved"
         else:
-            port = self.nat_port_of(packet)
+            port = self.proxy_port(packet)
             out = attrs.evolve(packet, src=node.private_ip, src_port=port, dst=chosen.address, dst_port=chosen.port)
             how = f"{_endpoint(packet, 'src')} -> {_endpoint(out, 'src')}, destination -> {_endpoint(out, 'dst')}"
             how += " (the target sees the load balancer)" + ("" if lb.is_network else ": an ALB ends the connection")
@@ -818,14 +823,6 @@ class _Walk:
                       detail="the client is the target itself: with client IP preservation a target cannot reach "
                       "itself through its load balancer", packet=out)  # fmt: skip
         self.eni_out(node, out, _FROM_INSIDE, forwarding=True)
-
-    def nat_port_of(self, packet: Packet) -> int | None:
-        """The source port of a connection a proxy (ALB, NLB without client IP preservation) opens: 1024-65535."""
-        port = packet.src_port
-        low = EPHEMERAL_PORTS["nat-gateway"][0]
-        if packet.has_ports and port is not None and (self.conn.ephemeral or port < low):
-            port = low
-        return port
 
     def listener(self, lb: LoadBalancer, packet: Packet) -> Listener | None:
         for listener in self.net.listeners:
