@@ -80,6 +80,7 @@ if TYPE_CHECKING:
     from vpcsim.query.exposure import Exposure
     from vpcsim.query.imds import ImdsFindings
     from vpcsim.query.resilience import Resilience
+    from vpcsim.query.checklist import Checklist
     from vpcsim.query.scope import AccessScope, Paths
 
 __all__ = ["Network"]
@@ -546,6 +547,12 @@ class Network:
         counts = ", ".join(f"{len(v)} {k.__name__}" for k, v in self._store.items() if v)
         return f"<Network {self.region}: {counts or 'empty'}>"
 
+    def _repr_html_(self) -> str:
+        """Jupyter's view: an inventory summary (counts per resource kind, and the VPCs with their subnets by AZ)."""
+        from vpcsim.viz import network_html
+
+        return network_html(self)
+
     # Collections, in creation order.
     @property
     def vpcs(self) -> list[Vpc]:
@@ -955,6 +962,14 @@ class Network:
 
         return find_paths(self, source=source, destination=destination, through=through,
                           exclude_through=exclude_through, protocol=protocol, ports=ports)  # fmt: skip
+
+    def checklist(self, src: object, dst: object, protocol: object = "tcp", port: int | None = None) -> Checklist:
+        """AWS's connectivity troubleshooting checklist for one flow, run as code: security groups both ways,
+        network ACLs both ways, routes both ways, placement, public IP and internet gateway route, NAT. Each item
+        passes or fails with the component and rule that decided (see :mod:`vpcsim.query.checklist`)."""
+        from vpcsim.query.checklist import checklist
+
+        return checklist(self, src, dst, protocol=protocol, port=port)
 
     def check(self, scope: AccessScope | Mapping[str, Any]) -> Paths:
         """The findings of an access scope: paths matching any of its ``match`` statements, minus what its

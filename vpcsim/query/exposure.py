@@ -187,6 +187,13 @@ class Exposure:
         return (f"<Exposure from {self.source}: {len(self.network_interfaces)} interfaces, {len(self.rows)} rows "
                 f"({self.cells} header-space cells)>")  # fmt: skip
 
+    def plot(self, ax: Any = None) -> Any:
+        """A heatmap of what is exposed: a row per network interface address, a column per protocol and port range
+        (see :func:`vpcsim.viz.heatmap`). Needs matplotlib (``pip install 'vpcsim[viz]'``); returns the Axes."""
+        from vpcsim.viz import heatmap
+
+        return heatmap(self, ax=ax)
+
     def _repr_html_(self) -> str:
         head = (f"<p><b>Exposure from {html.escape(self.source)}</b>: {len(self.network_interfaces)} network "
                 f"interfaces reachable, {len(self.rows)} port ranges, exact over {self.cells} header-space "

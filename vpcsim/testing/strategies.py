@@ -38,9 +38,21 @@ from vpcsim.model.transit_gateway import TransitGateway
 from vpcsim.model.vpc import Vpc
 from vpcsim.network import Network
 
-__all__ = ["IMDS", "IPV6_INTERNET_HOST", "Flow", "construction", "flows", "networks"]
+__all__ = [
+    "IMDS",
+    "IPV6_INTERNET_HOST",
+    "Edit",
+    "Flow",
+    "addresses",
+    "construction",
+    "edits",
+    "endpoints",
+    "flows",
+    "networks",
+]
 
 P = ParamSpec("P")
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 T = TypeVar("T")
 
 IMDS = "169.254.169.254"
@@ -145,7 +157,15 @@ def _check_limit(name: str, value: object, low: int) -> int:
 
 
 def networks(
-    max_vpcs: int = 3, max_subnets: int = 3, max_instances: int = 4, *, load_balancers: bool = False
+    max_vpcs: int = 3,
+    max_subnets: int = 3,
+    max_instances: int = 4,
+    *,
+    ipv6: bool | None = None,
+    nat: bool | None = None,
+    peering: bool | None = None,
+    appliances: bool = False,
+    load_balancers: bool = False,
 ) -> st.SearchStrategy[Network]:
     """Random networks that AWS would accept, with routing between VPCs symmetric by construction.
 
@@ -161,6 +181,19 @@ def networks(
     appliance interfaces are built, so a reply that gets back retraces its forward path. (A public instance in a
     subnet that routes ``0.0.0.0/0`` to a NAT gateway is possible, as in AWS: its replies to the internet leave
     from the NAT's address, and the client drops them.)
+
+    ``ipv6``, ``nat`` and ``peering`` are None (drawn, as above), True or False:
+
+    - ``ipv6=True``: every VPC has an Amazon IPv6 /56 and every subnet a /64; False: IPv4 only.
+    - ``nat=True``: every VPC has an internet gateway, at least one public subnet and a NAT gateway in one of
+      them, with the private table routing ``0.0.0.0/0`` to it; False: no NAT gateway.
+    - ``peering=True``: every pair of VPCs is peered (routes through it on some tables); False: VPCs are joined by a
+      transit gateway or not at all.
+
+    With ``appliances=True`` (SPEC R4, E5), each VPC with two subnets or more may get an appliance instance
+    ``appliance<i>`` (source/destination check usually off) with middlebox routes to its interface: another
+    subnet's CIDR in some route table, or ``0.0.0.0/0`` in a table without a default route (a NAT instance). Replies
+    then need not retrace their forward path.
 
     With ``load_balancers=True`` (SPEC L1-L3), each VPC may also get a load balancer ``lb<n>`` once everything
     else is built (so the rest of the network is drawn as without it): an NLB (with or without security groups,
@@ -178,6 +211,10 @@ def networks(
         Most subnets per VPC, 1..16.
     max_instances : int
         Most instances in the whole network, 0..32 (at least one is launched unless it is 0).
+    ipv6, nat, peering : bool or None
+        Force IPv6 blocks, NAT gateways or peering on (True) or off (False); None draws them.
+    appliances : bool
+        Also build appliance instances with middlebox routes (see above).
     load_balancers : bool
         Also build load balancers (see above). False draws exactly what earlier versions drew.
 
@@ -195,15 +232,31 @@ def networks(
     vpcs = _check_limit("max_vpcs", max_vpcs, 1)
     subnets = _check_limit("max_subnets", max_subnets, 1)
     instances = _check_limit("max_instances", max_instances, 0)
-    if not isinstance(load_balancers, bool):
-        raise InvalidArgument(f"load_balancers={load_balancers!r} must be True or False.")
-    return _networks(vpcs, subnets, instances, load_balancers)
+    for name, value in (("appliances", appliances), ("load_balancers", load_balancers)):
+        if not isinstance(value, bool):
+            raise InvalidArgument(f"{name}={value!r} must be True or False.")
+    for name, knob in (("ipv6", ipv6), ("nat", nat), ("peering", peering)):
+        if knob is not None and not isinstance(knob, bool):
+            raise InvalidArgument(f"{name}={knob!r} must be True, False or None (drawn).")
+    knobs = _Knobs(ipv6, nat, peering, appliances, load_balancers)
+    return _networks(vpcs, subnets, instances, knobs)
+
+
+class _Knobs(NamedTuple):
+    ipv6: bool | None = None
+    nat: bool | None = None
+    peering: bool | None = None
+    appliances: bool = False
+    load_balancers: bool = False
+
+
+def _coin(draw: st.DrawFn, forced: bool | None, coin: st.SearchStrategy[bool]) -> bool:
+    """A forced knob's value, else a draw."""
+    return forced if forced is not None else draw(coin)
 
 
 @st.composite
-def _networks(
-    draw: st.DrawFn, max_vpcs: int, max_subnets: int, max_instances: int, load_balancers: bool = False
-) -> Network:
+def _networks(draw: st.DrawFn, max_vpcs: int, max_subnets: int, max_instances: int, knobs: _Knobs) -> Network:
     script = _Script(draw(st.integers(0, 2**16)))
     net = script.net
     zones = net.availability_zones[net.region]
@@ -217,21 +270,22 @@ def _networks(
             net.create_vpc,
             f"10.{i}.0.0/16",
             name=f"vpc{i}",
-            amazon_provided_ipv6_cidr_block=draw(st.booleans()),
+            amazon_provided_ipv6_cidr_block=_coin(draw, knobs.ipv6, st.booleans()),
         )
         vpcs.append(vpc)
         script.alias(f"main_rt{i}", vpc.main_route_table, f"vpc{i}.main_route_table")
         script.alias(f"default_sg{i}", vpc.default_security_group, f"vpc{i}.default_security_group")
         subnets[i] = [
-            _subnet(draw, script, vpc, f"{i}_{j}", j, zones) for j in range(draw(st.integers(1, max_subnets)))
+            _subnet(draw, script, vpc, f"{i}_{j}", j, zones, knobs.ipv6)
+            for j in range(draw(st.integers(1, max_subnets)))
         ]
         tables[i] = [vpc.main_route_table]
-        _gateways(draw, script, vpc, i, subnets[i], tables[i])
+        _gateways(draw, script, vpc, i, subnets[i], tables[i], knobs.nat)
         groups[i] = [vpc.default_security_group] + [
             script.do(f"sg{i}_{k}", net.create_security_group, vpc, f"sg{i}-{k}", description="random rules")
             for k in range(draw(st.integers(0, 2)))
         ]
-    _connect(draw, script, vpcs, subnets, tables)
+    _connect(draw, script, vpcs, subnets, tables, knobs.peering)
     for i, vpc in enumerate(vpcs):
         peers = [g for j, other in enumerate(vpcs) if _peered(net, vpc, other) for g in groups[j]]
         cidrs = _Cidrs(
@@ -247,16 +301,20 @@ def _networks(
     everywhere = [s for i in range(len(vpcs)) for s in subnets[i]]
     for n in range(draw(st.integers(min(1, max_instances), max_instances))):
         _instance(draw, script, n, draw(st.sampled_from(everywhere)))
-    if load_balancers:
+    if knobs.appliances:
+        _appliances(draw, script, vpcs, subnets, tables)
+    if knobs.load_balancers:
         _load_balancers(draw, script, vpcs, subnets)
     _scripts[net] = script.source()
     note(f"Network construction:\n{script.source()}")
     return net
 
 
-def _subnet(draw: st.DrawFn, script: _Script, vpc: Vpc, tag: str, j: int, zones: Sequence[str]) -> Subnet:
+def _subnet(
+    draw: st.DrawFn, script: _Script, vpc: Vpc, tag: str, j: int, zones: Sequence[str], forced: bool | None
+) -> Subnet:
     block = vpc.ipv6_cidr_block
-    ipv6 = block is not None and draw(st.booleans())
+    ipv6 = block is not None and _coin(draw, forced, st.booleans())
     v6_cidr = str(ipaddress.IPv6Network((int(block.network_address) + (j << 64), 64))) if block and ipv6 else None
     return script.do(
         f"subnet{tag}",
@@ -277,12 +335,18 @@ def _some(draw: st.DrawFn, items: Sequence[T], coin: st.SearchStrategy[bool] = _
 
 
 def _gateways(
-    draw: st.DrawFn, script: _Script, vpc: Vpc, i: int, subnets: list[Subnet], tables: list[RouteTable]
+    draw: st.DrawFn,
+    script: _Script,
+    vpc: Vpc,
+    i: int,
+    subnets: list[Subnet],
+    tables: list[RouteTable],
+    forced_nat: bool | None,
 ) -> None:
     """Internet gateway with a public table, NAT gateway and egress-only gateway with a private table."""
     net = script.net
     public: list[Subnet] = []
-    if draw(_often):
+    if forced_nat or draw(_often):
         igw = script.do(f"igw{i}", net.create_internet_gateway, name=f"igw{i}")
         script.do(None, net.attach_internet_gateway, igw, vpc)
         table = script.do(f"public_rt{i}", net.create_route_table, vpc, name=f"public-rt{i}")
@@ -291,10 +355,12 @@ def _gateways(
         if vpc.ipv6_cidr_block is not None:
             script.do(None, net.create_route, table, "::/0", igw)
         public = _some(draw, subnets, st.booleans())  # leave private subnets for the NAT and egress-only tables
+        if forced_nat and not public:
+            public = subnets[:1]
         for subnet in public:
             script.do(None, net.associate_route_table, table, subnet)
     nat = None
-    if len(public) > 0 and draw(_often):
+    if len(public) > 0 and _coin(draw, forced_nat, _often):
         eip = script.do(f"nat_eip{i}", net.allocate_address, name=f"nat-eip{i}")
         home = draw(st.sampled_from(public))
         nat = script.do(f"nat{i}", net.create_nat_gateway, home, allocation=eip, name=f"nat{i}")
@@ -319,6 +385,7 @@ def _connect(
     vpcs: list[Vpc],
     subnets: dict[int, list[Subnet]],
     tables: dict[int, list[RouteTable]],
+    forced_peering: bool | None,
 ) -> None:
     """Join VPC pairs by one mechanism each (peering or transit gateway), routes through it on both sides."""
     net = script.net
@@ -327,7 +394,9 @@ def _connect(
     for i, a in enumerate(vpcs):
         for j in range(i + 1, len(vpcs)):
             b = vpcs[j]
-            mechanism = draw(st.sampled_from(["none", "peering", "transit-gateway"]))
+            mechanisms = {None: ["none", "peering", "transit-gateway"], True: ["peering"], False: ["none",
+                          "transit-gateway"]}[forced_peering]  # fmt: skip
+            mechanism = draw(st.sampled_from(mechanisms))
             target: Resource
             if mechanism == "none":
                 continue
@@ -495,6 +564,41 @@ def _instance(draw: st.DrawFn, script: _Script, n: int, subnet: Subnet) -> None:
         script.do(None, net.stop_instance, instance)
 
 
+def _appliances(
+    draw: st.DrawFn,
+    script: _Script,
+    vpcs: list[Vpc],
+    subnets: dict[int, list[Subnet]],
+    tables: dict[int, list[RouteTable]],
+) -> None:
+    """Appliance instances with middlebox routes to their interface (SPEC R4); see :func:`networks`."""
+    net = script.net
+    for i, vpc in enumerate(vpcs):
+        if len(subnets[i]) < 2 or not draw(_often):
+            continue
+        home = draw(st.sampled_from(subnets[i]))
+        groups = [g for g in net.security_groups if g.vpc is vpc]
+        appliance: Instance = script.do(
+            f"appliance{i}",
+            net.run_instance,
+            home,
+            instance_type=_INSTANCE_TYPE,
+            security_groups=draw(st.lists(st.sampled_from(groups), unique_by=lambda g: g.id, min_size=1, max_size=2)),
+            name=f"appliance{i}",
+        )
+        eni = appliance.primary_network_interface
+        script.alias(f"appliance_eni{i}", eni, f"appliance{i}.primary_network_interface")
+        if draw(_often):  # E5: forwarding needs the check off; left on, the appliance drops what it is sent
+            script.do(None, net.modify_network_interface_attribute, eni, source_dest_check=False)
+        for table in _some(draw, tables[i], st.booleans()) or tables[i][:1]:
+            taken = {r.destination_key for r in table.routes}
+            # R4: a route more specific than local must name a whole subnet's CIDR (an ENI target is allowed).
+            choices = [str(s.cidr_block) for s in subnets[i] if s is not home] + ["0.0.0.0/0"]
+            free = [c for c in choices if c not in taken]
+            if free:
+                script.do(None, net.create_route, table, draw(st.sampled_from(free)), eni)
+
+
 _NLB_PROTOCOLS = ("TCP", "UDP", "TCP_UDP")
 # Listener protocols that can forward to a target group of each protocol.
 _LISTENER_PROTOCOLS = {
@@ -626,3 +730,314 @@ def flows(network: Network) -> st.SearchStrategy[Flow]:
         return Flow(src, dst, protocol, draw(ports) if protocol in ("tcp", "udp") else None)
 
     return draw_flow()
+
+
+# ------------------------------------------------------------------------------------------ addresses, ends
+
+_RESERVED_HEAD = 4  # AWS reserves a subnet's first four addresses and its last (A1)
+
+
+def addresses(subnet: Subnet, *, ip_version: int = 4, free: bool = False) -> st.SearchStrategy[IPAddress]:
+    """Addresses an interface in ``subnet`` may have: inside its CIDR, outside AWS's reserved five (the first four
+    and the last of an IPv4 block, the first four of an IPv6 one).
+
+    Parameters
+    ----------
+    subnet : Subnet
+    ip_version : int
+        4, or 6 for the subnet's IPv6 /64 (the subnet must have one).
+    free : bool
+        Only addresses no interface holds now (read when the strategy is built).
+
+    Raises
+    ------
+    InvalidArgument
+        Not a subnet, a version other than 4 or 6, IPv6 on a subnet without an IPv6 block, or no free address.
+
+    Examples
+    --------
+    >>> import vpcsim
+    >>> net = vpcsim.Network()
+    >>> subnet = net.create_subnet(net.create_vpc("10.0.0.0/16"), "10.0.1.0/28")
+    >>> address = addresses(subnet).example()
+    >>> ipaddress.ip_address("10.0.1.4") <= address <= ipaddress.ip_address("10.0.1.14")
+    True
+    """
+    if not isinstance(subnet, Subnet):
+        raise InvalidArgument(f"addresses() needs a vpcsim Subnet, not {subnet!r}.")
+    if ip_version not in (4, 6):
+        raise InvalidArgument(f"ip_version={ip_version!r} must be 4 or 6.")
+    block = subnet.cidr_block if ip_version == 4 else subnet.ipv6_cidr_block
+    if block is None:
+        raise InvalidArgument(f"{subnet.id} has no IPv6 block: give ip_version=4.")
+    low = int(block.network_address) + _RESERVED_HEAD
+    high = int(block.broadcast_address) - (1 if ip_version == 4 else 0)
+    make = ipaddress.IPv4Address if ip_version == 4 else ipaddress.IPv6Address
+    drawn: st.SearchStrategy[IPAddress] = st.integers(low, high).map(make)
+    if free:
+        used = {int(a) for a in subnet.used_addresses if a.version == ip_version}
+        if ip_version == 4 and len(used & set(range(low, high + 1))) == high - low + 1:
+            raise InvalidArgument(f"{subnet.id} has no free address.")
+        drawn = st.integers(low, high).filter(lambda n: n not in used).map(make)
+    return drawn
+
+
+def endpoints(network: Network, *, internet_hosts: bool = True) -> st.SearchStrategy[object]:
+    """Anything :meth:`vpcsim.Network.trace` takes as an end in ``network``: instances and interfaces (as objects and
+    by id), unique Name tags, private, public and IPv6 addresses of interfaces, load balancer names, and (with
+    ``internet_hosts``) :data:`vpcsim.INTERNET` and internet hosts in the documentation ranges.
+
+    Raises
+    ------
+    InvalidArgument
+        Not a network, or a network with nothing to trace to (and ``internet_hosts=False``).
+
+    Examples
+    --------
+    >>> from vpcsim.examples import demo_network
+    >>> net = demo_network()
+    >>> end = endpoints(net).example()
+    >>> net.trace(end, "web", "tcp", 443).disposition is not None
+    True
+    """
+    if not isinstance(network, Network):
+        raise InvalidArgument(f"endpoints() needs a vpcsim.Network, not {network!r}.")
+    ends: list[object] = []
+    for instance in network.instances:
+        ends += [instance, instance.id]
+    names = [r.name for r in network._index.values() if isinstance(r, Instance) and r.name]
+    ends += sorted(n for n in set(names) if names.count(n) == 1)
+    for eni in network.network_interfaces:
+        ends += [eni, eni.id, str(eni.private_ip)]
+        ends += [str(a) for a in (eni.public_ip, *eni.ipv6_addresses) if a is not None]
+    ends += [lb.lb_name for lb in network.load_balancers]
+    hosts: list[st.SearchStrategy[object]] = [st.sampled_from(ends)] if ends else []
+    if internet_hosts:
+        hosts += [
+            st.just(INTERNET),
+            st.ip_addresses(v=4, network="198.51.100.0/24").map(lambda a: internet(str(a))),
+            st.ip_addresses(v=4, network="203.0.113.0/24").map(lambda a: internet(str(a))),
+        ]
+    if not hosts:
+        raise InvalidArgument("endpoints(): the network has no interface and internet_hosts=False.")
+    return st.one_of(hosts)
+
+
+# -------------------------------------------------------------------------------------------------- edits
+
+
+class Edit(NamedTuple):
+    """One network operation, by name and with ids for resources, so it applies to any network holding those ids
+    (a ``what_if()`` copy). ``str(edit)`` is the Python line."""
+
+    operation: str
+    args: tuple[object, ...]
+    kwargs: tuple[tuple[str, object], ...]
+
+    def apply(self, network: Network) -> object:
+        """Perform the operation on ``network``; returns what the operation returns."""
+        return getattr(network, self.operation)(*self.args, **dict(self.kwargs))
+
+    def __str__(self) -> str:
+        words = [repr(a) for a in self.args] + [f"{k}={v!r}" for k, v in self.kwargs]
+        return f"net.{self.operation}({', '.join(words)})"
+
+
+def edits(network: Network, *, min_size: int = 1, max_size: int = 5) -> st.SearchStrategy[list[Edit]]:
+    """Sequences of operations AWS accepts on ``network``, each valid after the ones before it: for what-if fuzzing.
+
+    The operations are the everyday changes: authorize and revoke security group rules (SPEC G), create and delete
+    network ACL entries (N), create, replace and delete routes to the VPC's gateways, peering connections and
+    interfaces (R), toggle source/destination checks (E5), stop and start instances, fail an AZ and restore (L).
+    Drawing replays them on a private copy, so ``network`` is never changed.
+
+    Parameters
+    ----------
+    network : Network
+        The network the edits are for (read when the strategy is built; later changes to it are not seen).
+    min_size, max_size : int
+        How many edits, 0 <= min_size <= max_size <= 50.
+
+    Raises
+    ------
+    InvalidArgument
+        Not a network, or bad sizes.
+
+    Examples
+    --------
+    >>> from hypothesis import given, settings
+    >>> from vpcsim.examples import demo_network
+    >>> net = demo_network()
+    >>> @settings(max_examples=5, deadline=None, database=None)
+    ... @given(edits(net, max_size=3))
+    ... def test_edits_apply(changes):
+    ...     with net.what_if() as alt:
+    ...         for edit in changes:
+    ...             edit.apply(alt)
+    >>> test_edits_apply()
+    """
+    if not isinstance(network, Network):
+        raise InvalidArgument(f"edits() needs a vpcsim.Network, not {network!r}.")
+    for name, value in (("min_size", min_size), ("max_size", max_size)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 50:
+            raise InvalidArgument(f"{name}={value!r} must be an integer in 0..50.")
+    if min_size > max_size:
+        raise InvalidArgument(f"min_size={min_size} is more than max_size={max_size}.")
+    frozen = network.copy()
+    return _edits(frozen, min_size, max_size)
+
+
+@st.composite
+def _edits(draw: st.DrawFn, network: Network, min_size: int, max_size: int) -> list[Edit]:
+    scratch = network.copy()
+    done: list[Edit] = []
+    for _ in range(draw(st.integers(min_size, max_size))):
+        makers = [m for m in _EDIT_MAKERS if m.applies(scratch)]
+        edit = draw(st.sampled_from(makers)).make(draw, scratch)
+        edit.apply(scratch)
+        done.append(edit)
+    note("Edits:\n" + "\n".join(map(str, done)))
+    return done
+
+
+class _EditMaker(NamedTuple):
+    applies: Callable[[Network], bool]
+    make: Callable[[st.DrawFn, Network], Edit]
+
+
+def _edit(operation: str, *args: object, **kwargs: object) -> Edit:
+    return Edit(operation, args, tuple(kwargs.items()))
+
+
+_RULE_CIDRS = ("0.0.0.0/0", "10.0.0.0/8", "10.0.0.0/16", "203.0.113.0/24", "198.51.100.7/32")
+
+
+def _authorize(draw: st.DrawFn, net: Network) -> Edit:
+    group = draw(st.sampled_from([g for g in net.security_groups if len(g.ingress) + len(g.egress) < 50]))
+    egress = draw(st.booleans())
+    protocol = draw(st.sampled_from(("tcp", "udp", "-1")))
+    ports = None if protocol == "-1" else draw(_port_ranges())
+    number = {"tcp": 6, "udp": 17, "-1": -1}[protocol]
+    held = {(r.protocol, r.from_port, r.to_port, str(r.cidr)) for r in (group.egress if egress else group.ingress)}
+    bounds = (None, None) if ports is None else ports
+    free = [c for c in _RULE_CIDRS if (number, *bounds, c) not in held]
+    # a fresh /32 when the usual peers are all taken for these ports
+    cidr = draw(st.sampled_from(free)) if free else f"198.18.{len(held) // 250}.{len(held) % 250}/32"
+    operation = "authorize_security_group_egress" if egress else "authorize_security_group_ingress"
+    return _edit(operation, group.id, protocol=protocol, ports=ports, cidr=cidr)
+
+
+def _revoke(draw: st.DrawFn, net: Network) -> Edit:
+    rules = [(g, r) for g in net.security_groups for r in (*g.ingress, *g.egress)]
+    group, rule = draw(st.sampled_from(rules))
+    operation = "revoke_security_group_egress" if rule.egress else "revoke_security_group_ingress"
+    return _edit(operation, group.id, rule_id=rule.id)
+
+
+def _nacl_entry(draw: st.DrawFn, net: Network) -> Edit:
+    acl = draw(st.sampled_from(net.network_acls))
+    egress = draw(st.booleans())
+    used = {e.rule_number for e in acl.entries if e.egress == egress}
+    number = draw(st.integers(1, _LAST_RULE).filter(lambda n: n not in used))
+    protocol = draw(st.sampled_from(("tcp", "udp", "-1")))
+    return _edit(
+        "create_network_acl_entry",
+        acl.id,
+        rule_number=number,
+        egress=egress,
+        protocol=protocol,
+        action=draw(st.sampled_from(("allow", "deny"))),
+        cidr=draw(st.sampled_from(_RULE_CIDRS)),
+        ports=None if protocol == "-1" else draw(st.sampled_from(_NACL_PORT_RANGES)),
+    )
+
+
+def _delete_nacl_entry(draw: st.DrawFn, net: Network) -> Edit:
+    acl, entry = draw(st.sampled_from([(a, e) for a in net.network_acls for e in a.entries]))
+    return _edit("delete_network_acl_entry", acl.id, rule_number=entry.rule_number, egress=entry.egress)
+
+
+_ROUTE_DESTINATIONS = ("0.0.0.0/0", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+
+
+def _route_targets(net: Network, table: RouteTable, destination: str | None = None) -> list[str]:
+    """What a route in ``table`` may point at (R6): the VPC's attached IGW, NAT gateways, instances' interfaces and
+    active peering connections; for a destination inside the VPC (a middlebox route, R4) only NAT gateways and
+    interfaces."""
+    vpc = table.vpc
+    inside = [c for c in vpc.cidrs if isinstance(c, ipaddress.IPv4Network)]
+    middlebox = destination is not None and any(ipaddress.IPv4Network(destination).subnet_of(c) for c in inside)
+    targets = [n.id for n in net.nat_gateways if n.vpc is vpc and n.state == "available"]
+    targets += [i.primary_network_interface.id for i in net.instances if i.vpc is vpc]
+    if not middlebox:
+        targets += [g.id for g in net.internet_gateways if g.vpc is vpc]
+        targets += [p.id for p in net.vpc_peering_connections if p.status == "active" and p.joins(vpc)]
+    return targets
+
+
+def _route_choices(net: Network, table: RouteTable) -> list[str]:
+    taken = {r.destination_key for r in table.routes}
+    inside = [c for c in table.vpc.cidrs if isinstance(c, ipaddress.IPv4Network)]
+    others = [str(v.cidr_block) for v in net.vpcs if v is not table.vpc]
+    candidates = [*_ROUTE_DESTINATIONS, *others]
+    # R4: no destination inside the VPC's own blocks (only whole-subnet middlebox routes are, and not here)
+    return [c for c in candidates
+            if c not in taken and not any(ipaddress.IPv4Network(c).subnet_of(v) for v in inside)]  # fmt: skip
+
+
+def _create_route(draw: st.DrawFn, net: Network) -> Edit:
+    table = draw(st.sampled_from([t for t in net.route_tables if _route_targets(net, t) and _route_choices(net, t)]))
+    destination = draw(st.sampled_from(_route_choices(net, table)))
+    return _edit("create_route", table.id, destination, draw(st.sampled_from(_route_targets(net, table))))
+
+
+def _static_routes(net: Network) -> list[tuple[RouteTable, str]]:
+    return [(t, r.destination_key) for t in net.route_tables for r in t.routes
+            if r.origin == "CreateRoute" and r.destination is not None and not r.target.startswith("vpce-")
+            and r.destination.version == 4]  # fmt: skip
+
+
+def _replace_route(draw: st.DrawFn, net: Network) -> Edit:
+    table, destination = draw(st.sampled_from([(t, d) for t, d in _static_routes(net) if _route_targets(net, t, d)]))
+    target = draw(st.sampled_from(_route_targets(net, table, destination)))
+    return _edit("replace_route", table.id, destination, target)
+
+
+def _delete_route(draw: st.DrawFn, net: Network) -> Edit:
+    table, destination = draw(st.sampled_from(_static_routes(net)))
+    return _edit("delete_route", table.id, destination)
+
+
+def _source_dest_check(draw: st.DrawFn, net: Network) -> Edit:
+    eni = draw(st.sampled_from([i.primary_network_interface for i in net.instances]))
+    return _edit("modify_network_interface_attribute", eni.id, source_dest_check=not eni.source_dest_check)
+
+
+def _stop_start(draw: st.DrawFn, net: Network) -> Edit:
+    instance = draw(st.sampled_from([i for i in net.instances if i.state in ("running", "stopped")]))
+    return _edit("stop_instance" if instance.state == "running" else "start_instance", instance.id)
+
+
+def _fail_restore(draw: st.DrawFn, net: Network) -> Edit:
+    if net.failures:
+        return _edit("restore")
+    return _edit("fail_az", draw(st.sampled_from(sorted({s.availability_zone for s in net.subnets}))))
+
+
+_EDIT_MAKERS = (
+    _EditMaker(lambda n: any(len(g.ingress) + len(g.egress) < 50 for g in n.security_groups), _authorize),
+    _EditMaker(lambda n: any(g.ingress or g.egress for g in n.security_groups), _revoke),
+    _EditMaker(lambda n: bool(n.network_acls), _nacl_entry),
+    _EditMaker(lambda n: any(a.entries for a in n.network_acls), _delete_nacl_entry),
+    _EditMaker(lambda n: any(_route_targets(n, t) and _route_choices(n, t) for t in n.route_tables), _create_route),
+    _EditMaker(lambda n: any(_route_targets(n, t, d) for t, d in _static_routes(n)), _replace_route),
+    _EditMaker(lambda n: bool(_static_routes(n)), _delete_route),
+    _EditMaker(lambda n: bool(n.instances), _source_dest_check),
+    _EditMaker(lambda n: any(i.state in ("running", "stopped") for i in n.instances), _stop_start),
+    _EditMaker(lambda n: bool(n.subnets), _fail_restore),
+)
+
+
+def _hypothesis_setup_hook() -> None:
+    """Registered under the ``hypothesis`` entry point: ``st.from_type(vpcsim.Network)`` draws :func:`networks`."""
+    st.register_type_strategy(Network, networks())
