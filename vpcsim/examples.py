@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from vpcsim.engine.endpoints import INTERNET, internet
 from vpcsim.network import Network
 
-__all__ = ["DEMO_QUESTIONS", "NLB_QUESTIONS", "demo_network", "private_api_behind_nlb"]
+__all__ = ["DEMO_QUESTIONS", "EXAMPLES", "NLB_QUESTIONS", "demo_network", "private_api_behind_nlb"]
 
 # What `vpcsim demo` asks of the demo network: (question, source, destination, protocol, port).
 DEMO_QUESTIONS: list[tuple[str, object, object, str, int | None]] = [
@@ -189,3 +191,175 @@ def private_api_behind_nlb() -> Network:
     net.register_targets(group, servers)
     net.create_listener(nlb, protocol="TCP", port=443, target_group=group)
     return net
+
+
+# Every built-in example network by name: the CLI's --example choices, and the networks the tests draw.
+EXAMPLES: dict[str, Callable[[], Network]] = {
+    "nlb": private_api_behind_nlb,
+    "three-tier": demo_network,
+}
+
+
+def two_enis_two_eips() -> Network:
+    """AWS's walkthrough of one instance with two network interfaces and two Elastic IPs ("seeds").
+
+    - ``seeds`` VPC 10.0.0.0/16 with an internet gateway; subnet ``seeds-public`` (10.0.1.0/24, us-east-1a) routes
+      0.0.0.0/0 to it.
+    - A t2.micro with eth0 (its primary ENI, 10.0.1.10, SG ``my-sg-1``: HTTP from anywhere) and eth1 (a second ENI in
+      the same subnet at device index 1, 10.0.1.11, SG ``my-sg-2``: no inbound rules), an Elastic IP on each (P2).
+    - Built from seed 11, so every build holds the same ids and addresses.
+
+    Examples
+    --------
+    >>> from vpcsim.engine.endpoints import INTERNET
+    >>> net = two_enis_two_eips()
+    >>> [instance] = net.instances
+    >>> eth0, eth1 = instance.network_interfaces
+    >>> net.open_ports(eth0, source=INTERNET), net.open_ports(eth1, source=INTERNET)
+    ([(80, 80)], [])
+    """
+    net = Network(seed=11)
+    vpc = net.create_vpc("10.0.0.0/16", name="seeds")
+    igw = net.create_internet_gateway(name="seeds-igw")
+    net.attach_internet_gateway(igw, vpc)
+    subnet = net.create_subnet(vpc, "10.0.1.0/24", az="us-east-1a", name="seeds-public")
+    public_rt = net.create_route_table(vpc, name="seeds-public-rt")
+    net.create_route(public_rt, "0.0.0.0/0", igw)
+    net.associate_route_table(public_rt, subnet)
+    sg1 = net.create_security_group(vpc, "my-sg-1", description="HTTP from anywhere")
+    net.authorize_security_group_ingress(sg1, protocol="tcp", ports=80, cidr="0.0.0.0/0")
+    sg2 = net.create_security_group(vpc, "my-sg-2", description="no inbound")
+    instance = net.run_instance(subnet, instance_type="t2.micro", security_groups=[sg1], private_ip="10.0.1.10")
+    eth1 = net.create_network_interface(subnet, security_groups=[sg2], private_ip="10.0.1.11")
+    net.attach_network_interface(eth1, instance, device_index=1)
+    net.associate_address(net.allocate_address(name="eip-eth0"), network_interface=instance.primary_network_interface)
+    net.associate_address(net.allocate_address(name="eip-eth1"), network_interface=eth1)
+    return net
+
+
+EXAMPLES["two-enis"] = two_enis_two_eips
+
+
+def metadata_exposure() -> Network:
+    """A shop's public subnet where an SSRF bug in a web server could reach instance metadata (SPEC M4).
+
+    - ``shop`` VPC 10.0.0.0/16: ``public-a`` (10.0.1.0/24) routes to the internet gateway and gives new instances
+      a public IP; ``private-a`` (10.0.2.0/24) reaches the internet through the NAT gateway ``nat-a``.
+    - ``storefront`` serves HTTP/HTTPS to the internet with IMDSv1 allowed and the role ``storefront-role``: an SSRF
+      reads its credentials with one GET (high).
+    - ``containers`` runs containers behind HTTP 8080 with IMDSv2 required but the hop limit 2 that container
+      hosts often set: a container one hop away still gets a token (medium).
+    - ``checkout`` serves HTTPS with IMDSv2 required and hop limit 1 (no finding); ``worker`` allows IMDSv1 in the
+      private subnet, which the internet cannot reach (no finding).
+
+    Examples
+    --------
+    >>> net = metadata_exposure()
+    >>> [(net.get(f.instance).name, f.severity) for f in net.imds_findings()]
+    [('storefront', 'high'), ('containers', 'medium')]
+    """
+    net = Network(region="us-east-1", seed=9)
+    vpc = net.create_vpc("10.0.0.0/16", name="shop")
+    igw = net.create_internet_gateway(name="shop-igw")
+    net.attach_internet_gateway(igw, vpc)
+    public = net.create_subnet(vpc, "10.0.1.0/24", az="us-east-1a", name="public-a", map_public_ip_on_launch=True)
+    private = net.create_subnet(vpc, "10.0.2.0/24", az="us-east-1a", name="private-a")
+    public_rt = net.create_route_table(vpc, name="public-rt")
+    net.create_route(public_rt, "0.0.0.0/0", igw)
+    net.associate_route_table(public_rt, public)
+    nat = net.create_nat_gateway(public, allocation=net.allocate_address(name="nat-a-eip"), name="nat-a")
+    private_rt = net.create_route_table(vpc, name="private-rt")
+    net.create_route(private_rt, "0.0.0.0/0", nat)
+    net.associate_route_table(private_rt, private)
+    web_sg = net.create_security_group(vpc, "web", description="HTTP(S) from the internet")
+    for port in (80, 443):
+        net.authorize_security_group_ingress(web_sg, protocol="tcp", ports=port, cidr="0.0.0.0/0")
+    app_sg = net.create_security_group(vpc, "containers", description="8080 from the internet")
+    net.authorize_security_group_ingress(app_sg, protocol="tcp", ports=8080, cidr="0.0.0.0/0")
+    worker_sg = net.create_security_group(vpc, "worker", description="no inbound")
+    v2 = {"http_tokens": "required"}
+    net.run_instance(public, security_groups=[web_sg], name="storefront", iam_role="storefront-role")
+    net.run_instance(public, security_groups=[app_sg], name="containers", iam_role="ecs-tasks",
+                     metadata_options=v2 | {"http_put_response_hop_limit": 2})  # fmt: skip
+    net.run_instance(public, security_groups=[web_sg], name="checkout", iam_role="checkout-role", metadata_options=v2)
+    net.run_instance(private, security_groups=[worker_sg], name="worker", iam_role="worker-role")
+    return net
+
+
+EXAMPLES["imds"] = metadata_exposure
+
+
+def broken_network() -> Network:
+    """A shop whose web server cannot serve the internet and whose app server cannot reach its database, each for
+    several independent reasons at once: the bench of the troubleshooting checklist (:meth:`Network.checklist`).
+
+    - ``shop`` VPC 10.20.0.0/16 with the internet gateway ``shop-igw`` attached. ``web`` sits in ``public-a``
+      (10.20.0.0/24), yet the internet cannot open HTTPS to it:
+
+      1. it has no public IP or Elastic IP (P3): ``public-a`` does not map public IPs at launch;
+      2. its security group ``web`` admits SSH from the office only, not 443 (G1);
+      3. the network ACL ``public-acl`` lets 80 and 443 in, but only 80 and 443 out: the replies to the clients'
+         ephemeral ports are denied (N4);
+      4. its route table ``public-rt`` has no 0.0.0.0/0 route to the internet gateway (I1, I2).
+
+    - ``app`` in ``app-a`` (10.20.10.0/24) cannot query ``db`` on PostgreSQL (5432). ``db`` sits in ``data-a``
+      (10.30.0.0/24) of the ``data`` VPC 10.30.0.0/16, peered with ``shop`` (``shop-data``); ``app-rt`` routes
+      10.30.0.0/16 to the peering, but:
+
+      5. the security group ``app`` lets only HTTPS out (its default allow-all egress was revoked, G1);
+      6. the security group ``db`` admits 5432 from 10.20.20.0/24, a typo for the app subnet (G1);
+      7. the ``data`` VPC's route table has no route back to ``shop`` through the peering (R2, I5).
+
+    - ``app`` cannot fetch updates from the internet either: ``app-rt`` sends 0.0.0.0/0 to the NAT gateway
+      ``nat-b``, but
+
+      8. ``nat-b`` was created in ``private-b`` (10.20.11.0/24), a private subnet whose route table (the VPC's main
+         one) has no route to the internet gateway (I4).
+
+    Examples
+    --------
+    >>> from vpcsim.engine.endpoints import INTERNET
+    >>> net = broken_network()
+    >>> net.reachable(INTERNET, "web", "tcp", 443), net.reachable("app", "db", "tcp", 5432)
+    (False, False)
+    >>> [item.name for item in net.checklist("app", "db", "tcp", 5432).failed]
+    ['security-group-egress', 'security-group-ingress', 'return-route']
+    """
+    net = Network(region="us-east-1", seed=6)
+    shop = net.create_vpc("10.20.0.0/16", name="shop")
+    igw = net.create_internet_gateway(name="shop-igw")
+    net.attach_internet_gateway(igw, shop)
+    public = net.create_subnet(shop, "10.20.0.0/24", az="us-east-1a", name="public-a")
+    app_subnet = net.create_subnet(shop, "10.20.10.0/24", az="us-east-1a", name="app-a")
+    private_b = net.create_subnet(shop, "10.20.11.0/24", az="us-east-1b", name="private-b")
+    net.associate_route_table(net.create_route_table(shop, name="public-rt"), public)  # cause 4: no 0.0.0.0/0
+    public_acl = net.create_network_acl(shop, name="public-acl")
+    for egress in (False, True):  # cause 3: no outbound 1024-65535 for the replies
+        for rule_number, port in ((100, 443), (110, 80)):
+            net.create_network_acl_entry(public_acl, rule_number=rule_number, egress=egress, protocol="tcp",
+                                         action="allow", cidr="0.0.0.0/0", ports=port)  # fmt: skip
+    net.replace_network_acl_association(public_acl, public)
+    web_sg = net.create_security_group(shop, "web", description="SSH from the office")  # cause 2: no 443
+    net.authorize_security_group_ingress(web_sg, protocol="tcp", ports=22, cidr="203.0.113.0/24")
+    net.run_instance(public, instance_type="t3.micro", security_groups=[web_sg], name="web")  # cause 1: no public IP
+
+    nat = net.create_nat_gateway(private_b, allocation=net.allocate_address(name="nat-b-eip"), name="nat-b")  # 8
+    data = net.create_vpc("10.30.0.0/16", name="data")
+    pcx = net.create_vpc_peering_connection(shop, data, name="shop-data")  # cause 7: no route back in data's table
+    app_rt = net.create_route_table(shop, name="app-rt")
+    net.create_route(app_rt, "0.0.0.0/0", nat)
+    net.create_route(app_rt, "10.30.0.0/16", pcx)
+    net.associate_route_table(app_rt, app_subnet)
+    app_sg = net.create_security_group(shop, "app", description="HTTPS out only")
+    net.revoke_security_group_egress(app_sg, protocol="-1", cidr="0.0.0.0/0")  # cause 5: no 5432 out
+    net.authorize_security_group_egress(app_sg, protocol="tcp", ports=443, cidr="0.0.0.0/0")
+    net.run_instance(app_subnet, instance_type="m5.large", security_groups=[app_sg], name="app")
+
+    data_subnet = net.create_subnet(data, "10.30.0.0/24", az="us-east-1a", name="data-a")
+    db_sg = net.create_security_group(data, "db", description="PostgreSQL from the app subnet")
+    net.authorize_security_group_ingress(db_sg, protocol="tcp", ports=5432, cidr="10.20.20.0/24")  # cause 6: typo
+    net.run_instance(data_subnet, instance_type="r5.large", security_groups=[db_sg], name="db")
+    return net
+
+
+EXAMPLES["broken"] = broken_network

@@ -77,10 +77,10 @@ if TYPE_CHECKING:
     from vpcsim.engine.flows import FlowBatch
     from vpcsim.engine.health import _Cache
     from vpcsim.engine.verdict import Trace
+    from vpcsim.query.checklist import Checklist
     from vpcsim.query.exposure import Exposure
     from vpcsim.query.imds import ImdsFindings
     from vpcsim.query.resilience import Resilience
-    from vpcsim.query.checklist import Checklist
     from vpcsim.query.scope import AccessScope, Paths
 
 __all__ = ["Network"]
@@ -800,12 +800,25 @@ class Network:
         """
         return self.trace(src, dst, protocol, port, src_port, ip_version=ip_version).connected
 
-    def evaluate(self, flows: FlowBatch | pd.DataFrame, *, chunk: int = 32768) -> Evaluation:
+    def evaluate(
+        self,
+        flows: FlowBatch | pd.DataFrame,
+        *,
+        chunk: int = 32768,
+        backend: str = "serial",
+        client: Any = None,
+        partition: int | None = None,
+    ) -> Evaluation:
         """Walk every flow of a batch at once (the vectorised engine): one verdict per flow, equal to ``trace()``'s.
 
         ``flows`` is a :class:`vpcsim.FlowBatch` (or a DataFrame :meth:`vpcsim.FlowBatch.from_frame` accepts). The
         batch is walked ``chunk`` flows at a time, forward then the reply. Invalid flows raise what ``trace()``
         raises for them, naming the flow's index.
+
+        ``backend="dask"`` spreads the batch over a Dask cluster (``client``, default the current one; ``partition``
+        flows per task) and gathers the same :class:`~vpcsim.Evaluation`. Flows given as a dask DataFrame are
+        evaluated where their partitions lie and the answer is a lazy dask DataFrame of :meth:`Evaluation.frame`
+        rows (see :mod:`vpcsim.distributed`). The default ``"serial"`` runs here and never imports Dask.
 
         Examples
         --------
@@ -821,9 +834,20 @@ class Network:
         >>> v.component[2] == net.trace("web", "db", port=5432).decided_by.component
         True
         """
+        from vpcsim.distributed import check_backend
         from vpcsim.engine.evaluate import evaluate
         from vpcsim.engine.flows import FlowBatch
 
+        if check_backend(backend) == "dask":
+            from vpcsim import distributed
+
+            if type(flows).__module__.startswith("dask."):  # a dask DataFrame: the answer stays on the cluster
+                frame: Evaluation = distributed.evaluate_frame(self, flows, client=client, chunk=chunk)
+                return frame
+            batch = flows if isinstance(flows, FlowBatch) else FlowBatch.from_frame(flows)
+            return distributed.evaluate(self, batch, client=client, chunk=chunk, partition=partition)
+        if partition is not None or client is not None:
+            raise ValueError("client and partition are for backend='dask'.")
         batch = flows if isinstance(flows, FlowBatch) else FlowBatch.from_frame(flows)
         return evaluate(self, batch, chunk=chunk)
 
@@ -882,6 +906,8 @@ class Network:
         ports: object = None,
         src_port: object = None,
         connected: bool = True,
+        backend: str = "serial",
+        client: Any = None,
     ) -> Exposure:
         """Everything ``source`` can connect to (reply included), exactly: per interface address, protocol and
         port range, the source addresses that get through. ``.frame()`` gives a DataFrame; Jupyter shows a table.
@@ -889,7 +915,8 @@ class Network:
         ``destinations`` limits the interfaces (a spec as ``source``; default every interface);
         ``protocols`` limits the protocols (default every one: each protocol a rule names, and the others as
         ``"other"``); ``ports`` a port or ``(lo, hi)`` (TCP and UDP when ``protocols`` is not given; ICMP types
-        for ``protocols="icmp"``). ``src_port`` and ``connected`` as in :meth:`open_ports`.
+        for ``protocols="icmp"``). ``src_port`` and ``connected`` as in :meth:`open_ports`. ``backend="dask"``
+        walks the header-space cells on a Dask cluster (``client``, default the current one), with the same answer.
 
         Examples
         --------
@@ -902,7 +929,7 @@ class Network:
         from vpcsim.query.exposure import exposure
 
         return exposure(self, source=source, destinations=destinations, protocols=protocols, ports=ports,
-                        src_port=src_port, connected=connected)  # fmt: skip
+                        src_port=src_port, connected=connected, backend=backend, client=client)  # fmt: skip
 
     def reachability_matrix(
         self,
@@ -913,6 +940,8 @@ class Network:
         ports: object = None,
         connected: bool = True,
         long: bool = False,
+        backend: str = "serial",
+        client: Any = None,
     ) -> pd.DataFrame:
         """Which group reaches which, on what ports, exactly: a DataFrame with a row per source group and a column
         per destination group, each cell the open port ranges ("" when none).
@@ -921,12 +950,13 @@ class Network:
         CIDRs or :data:`vpcsim.INTERNET`; a group reaches another on a port when any of its hosts connects to any
         of the other's. ``ports`` is None (all), a port, a ``(lo, hi)`` range or a list of ports. ``long=True``
         gives one row per pair instead (``source``, ``destination``, ``protocol``, ``ports`` as ranges,
-        ``reachable``).
+        ``reachable``). ``backend="dask"`` walks the header-space cells on a Dask cluster (``client``, default the
+        current one), with the same answer.
         """
         from vpcsim.query.exposure import reachability_matrix
 
         return reachability_matrix(self, sources, destinations, protocol=protocol, ports=ports, connected=connected,
-                                   long=long)  # fmt: skip
+                                   long=long, backend=backend, client=client)  # fmt: skip
 
     def find_paths(
         self,

@@ -416,8 +416,13 @@ def _scalar_lane(net: Network, c: Compiled, part: FlowBatch, out: dict[str, Any]
         out["connected"][row] = t.connected
 
 
-def evaluate_chunks(net: Network, flows: FlowBatch, *, chunk: int = DEFAULT_CHUNK) -> Iterator[Evaluation]:
-    """Walk ``flows`` chunk by chunk; yields one :class:`Evaluation` per chunk (memory flat in batch size)."""
+def evaluate_chunks(
+    net: Network, flows: FlowBatch, *, chunk: int = DEFAULT_CHUNK, start: int = 0
+) -> Iterator[Evaluation]:
+    """Walk ``flows`` chunk by chunk; yields one :class:`Evaluation` per chunk (memory flat in batch size).
+
+    ``start`` is the index of the first flow in the caller's batch (errors name flows by it): a distributed task
+    walks a slice."""
     if not isinstance(chunk, int) or isinstance(chunk, bool) or chunk < 1:
         raise ValueError(f"chunk must be a positive integer, not {chunk!r}.")
     c = compile_network(net)
@@ -426,7 +431,7 @@ def evaluate_chunks(net: Network, flows: FlowBatch, *, chunk: int = DEFAULT_CHUN
     names = {key for lb in net.load_balancers for key in (lb.id, lb.lb_name, lb.dns_name)}
     by_name = np.array([bool(names) and _names_load_balancer(net, e, names) for e in flows.endpoints] or [False],
                        dtype=bool)  # fmt: skip
-    offset = 0
+    offset = start
     for part in flows.chunks(chunk):
         resolved = _resolve_chunk(resolver, part, offset)
         out = _walk_chunk(c, resolved)
@@ -453,6 +458,30 @@ def _names_load_balancer(net: Network, endpoint: object, names: set[str]) -> boo
         except VpcsimError:
             return False
     return load_balancer_named(net, endpoint) is not None
+
+
+_STRING_FIELDS = ("component", "kind", "rule", "reply_component", "reply_kind", "reply_rule")
+
+
+def _common_strings(parts: list[Evaluation]) -> tuple[list[Any], list[Evaluation]]:
+    """One string table for parts with their own: each part's codes renumbered onto it (-1, None, stays -1)."""
+    index: dict[tuple[type, Any], int] = {}
+    values: list[Any] = []
+    out = []
+    for part in parts:
+        renumber = np.empty(len(part.values) + 1, dtype=np.int32)
+        renumber[-1] = -1
+        for k, value in enumerate(part.values):
+            key = (type(value), value)
+            if key not in index:
+                index[key] = len(values)
+                values.append(value)
+            renumber[k] = index[key]
+        codes = dict(part.codes)
+        for name in _STRING_FIELDS:
+            codes[name] = renumber[codes[name]]
+        out.append(attrs.evolve(part, codes=codes))
+    return values, out
 
 
 def evaluate(net: Network, flows: FlowBatch, *, chunk: int = DEFAULT_CHUNK) -> Evaluation:
@@ -535,10 +564,15 @@ class Evaluation:
 
     @classmethod
     def _concat(cls, parts: list[Evaluation]) -> Evaluation:
+        """Evaluations of consecutive flows as one. Parts interned by different processes (a distributed
+        evaluation's workers each intern the strings their scalar walks meet) are renumbered onto one table."""
+        values = parts[-1].values
+        if any(p.values is not values for p in parts):
+            values, parts = _common_strings(parts)
         codes = {name: np.concatenate([p.codes[name] for p in parts]) for name in parts[0].codes}
         names = ("src_hi", "src_lo", "dst_hi", "dst_lo", "version", "protocol", "src_port", "dst_port")
         arrays = [np.concatenate([getattr(p, f) for p in parts]) for f in names]
-        return cls(codes, parts[-1].values, *arrays)
+        return cls(codes, values, *arrays)
 
     def __len__(self) -> int:
         return len(self.protocol)

@@ -52,6 +52,8 @@ def diff(
     ports: object = None,
     src_ports: object = (0, 65535),
     compare: str = "disposition",
+    backend: str = "serial",
+    client: Any = None,
 ) -> Diff:
     """The flows whose verdict differs between ``before`` and ``after``, exactly.
 
@@ -65,6 +67,9 @@ def diff(
     ``"disposition"`` (default: that, or the request's or the reply's disposition changed, e.g. dropped on the
     way in instead of on the way out), ``"explanation"`` (any of those, or the explanation code, deciding component
     or rule changed: a flow still denied, now by another rule). Rows always carry both full verdicts.
+
+    ``backend="dask"`` walks the header-space cells on a Dask cluster (``client``, default the current one); the
+    answer is the same (see :mod:`vpcsim.distributed`).
 
     Examples
     --------
@@ -80,6 +85,9 @@ def diff(
     """
     if compare not in _COMPARE:
         raise ValueError(f"compare {compare!r} is not one of {sorted(_COMPARE)}.")
+    from vpcsim.distributed import evaluator
+
+    walk = evaluator(backend, client)  # validates backend before any work
     nets = [before, after]
     numbers = None if protocols is None else tuple(_protocol(p) for p in _listed(protocols))
     port_range = parse_ports(ports)
@@ -98,7 +106,7 @@ def diff(
     src_ends = _union([_known(n, spec, "source", line, nets) for n, spec in zip(nets, source_specs, strict=True)])
     dst_ends = _union([_known(n, spec, "destination", line, nets) for n, spec in zip(nets, dest_specs, strict=True)])
     question = Question(tuple(src_ends), tuple(dst_ends), numbers, port_range, sports)
-    cut, results, presence = run(nets, question, line)
+    cut, results, presence = run(nets, question, line, walk)
     built = Diff._build(cut, results, presence, _COMPARE[compare])
     return attrs.evolve(built, nets=(before, after))
 

@@ -216,8 +216,13 @@ def exposure(
     ports: object = None,
     src_port: object = None,
     connected: bool = True,
+    backend: str = "serial",
+    client: Any = None,
 ) -> Exposure:
     """See :meth:`vpcsim.Network.exposure`."""
+    from vpcsim.distributed import evaluator
+
+    walk = evaluator(backend, client)
     numbers = None if protocols is None else tuple(_protocol(p) for p in _listed(protocols))
     if numbers is None and ports is not None:
         numbers = (6, 17)  # ports without protocols: TCP and UDP ports (not ICMP types, not portless protocols)
@@ -229,7 +234,7 @@ def exposure(
     port_range = parse_ports(ports)
     src_ports = None if src_port is None else parse_ports(src_port)
     question = Question(tuple(sources), tuple(targets), numbers, port_range, src_ports)
-    cut, results, _ = run([net], question, line)
+    cut, results, _ = run([net], question, line, walk)
     ok = _connected(results[0], connected)
     label = group_label(net, source)
     rows = _rows(net, cut, ok, [e.dont_care for e in sources if e.dont_care is not None])
@@ -354,10 +359,15 @@ def reachability_matrix(
     ports: object = None,
     connected: bool = True,
     long: bool = False,
+    backend: str = "serial",
+    client: Any = None,
 ) -> pd.DataFrame:
     """See :meth:`vpcsim.Network.reachability_matrix`."""
     import pandas as pd
 
+    from vpcsim.distributed import evaluator
+
+    walk = evaluator(backend, client)
     number = _protocol(protocol)
     wanted_ports = list(ports) if isinstance(ports, list | set | frozenset) else None
     if wanted_ports is not None:
@@ -384,7 +394,7 @@ def reachability_matrix(
     cells_ports: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
     if src_ends and dst_ends:
         question = Question(tuple(src_ends), tuple(dst_ends), (number,), port_range)
-        cut, results, _ = run([net], question, line)
+        cut, results, _ = run([net], question, line, walk)
         ok = _connected(results[0], connected)
         for row in np.flatnonzero(ok).tolist():
             s, d = cut.pairs[int(cut.pair[row])]

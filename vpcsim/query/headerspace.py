@@ -27,7 +27,7 @@ verdict is every packet's of the cell. ICMP cells fix the code at 0 (trace's def
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -830,9 +830,15 @@ def _representatives(cells: Cells, view: int) -> tuple[FlowBatch, B]:
 
 
 def run(
-    nets: Sequence[Network], question: Question, line: Line | None = None
+    nets: Sequence[Network],
+    question: Question,
+    line: Line | None = None,
+    walk: Callable[[Network, FlowBatch], Evaluation] = evaluate,
 ) -> tuple[Cells, list[Evaluation | None], list[B]]:
-    """Cells of the question and, per network, the verdict of every cell (``present``: both ends exist there)."""
+    """Cells of the question and, per network, the verdict of every cell (``present``: both ends exist there).
+
+    ``walk`` evaluates the cells' representative flows: :func:`vpcsim.engine.evaluate.evaluate` here, or a
+    cluster's (:func:`vpcsim.distributed.evaluator`)."""
     cut = cells(nets, question, line)
     results: list[Evaluation | None] = []
     presence: list[B] = []
@@ -840,9 +846,9 @@ def run(
         batch, present = cut.flows(k)
         rows = np.flatnonzero(present)
         if len(rows) == len(present):
-            results.append(evaluate(net, batch))
+            results.append(walk(net, batch))
         else:
-            results.append(evaluate(net, batch.take(rows)) if len(rows) else None)
+            results.append(walk(net, batch.take(rows)) if len(rows) else None)
         presence.append(present)
     return cut, results, presence
 
