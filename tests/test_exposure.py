@@ -512,3 +512,16 @@ def test_repr_html_shows_the_table(demo: Network) -> None:
         assert ", ".join(row["sources"]) in page
     assert "203.0.113.0/24" in page
     assert repr(exposed).startswith("<Exposure from internet: 3 interfaces, 4 rows")
+
+
+def test_open_ports_to_an_elastic_ip_as_trace_reaches_it() -> None:
+    net = demo_network()
+    office = vpcsim.internet("203.0.113.10")
+    eip = next(e for e in net.elastic_ips if e.name == "web-admin-eip")
+    by_address = net.open_ports(str(eip.public_ip), source=office)
+    assert by_address == [(443, 443)]
+    for dst in (eip, eip.id, "web-admin-eip"):
+        assert net.open_ports(dst, source=office) == by_address
+    spare = net.allocate_address()
+    with pytest.raises(InvalidEndpointError, match="is not associated"):
+        net.open_ports(spare, source=office)

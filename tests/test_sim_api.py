@@ -171,3 +171,22 @@ def test_container_sources_send_from_the_instance(seeds: Seeds, sim: vpcsim.Simu
     conn = sim.connect(sim.container(seeds.instance), vpcsim.internet("198.51.100.7"), "tcp", 443)
     assert conn.established
     assert conn.request.src == seeds.eth0.private_ip
+
+
+def test_connect_takes_a_name_tag_as_trace_does() -> None:
+    from vpcsim.examples import demo_network
+
+    net = demo_network()
+    office = vpcsim.internet("203.0.113.10")  # the bastion admits SSH from the office's /24 only
+    assert net.trace(office, "bastion", "tcp", 22).connected
+    assert vpcsim.Simulator(net).connect(office, "bastion", "tcp", 22).state == "established"
+
+
+def test_a_simulator_on_a_copy_reads_the_copy_when_given_the_original_objects(seeds: Seeds) -> None:
+    get = "curl http://169.254.169.254/latest/meta-data/instance-id"
+    with seeds.net.what_if() as alt:
+        alt.modify_instance_metadata_options(seeds.instance, http_tokens="required")  # M3: IMDSv2 only
+        sim = vpcsim.Simulator(alt)
+        assert sim.curl(seeds.instance.id, get).status == 401
+        assert sim.curl(seeds.instance, get).status == 401  # the original's object stands for its id
+    assert vpcsim.Simulator(seeds.net).curl(seeds.instance, get).status == 200  # the original still allows v1

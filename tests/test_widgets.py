@@ -257,7 +257,6 @@ def test_imds_has_no_open_ports(demo: vpcsim.Network) -> None:
     )
 
 
-@pytest.mark.xfail(strict=True, reason="bug-open-ports-eip-destination")
 def test_open_ports_to_an_elastic_ip() -> None:
     net = demo_network()
     panel = WhatIfPanel(net, OFFICE, "web-admin-eip", "tcp", 443, picture=False)

@@ -7,7 +7,16 @@ from collections.abc import Callable
 from vpcsim.engine.endpoints import INTERNET, internet
 from vpcsim.network import Network
 
-__all__ = ["DEMO_QUESTIONS", "EXAMPLES", "NLB_QUESTIONS", "demo_network", "private_api_behind_nlb"]
+__all__ = [
+    "DEMO_QUESTIONS",
+    "EXAMPLES",
+    "NLB_QUESTIONS",
+    "broken_network",
+    "demo_network",
+    "metadata_exposure",
+    "private_api_behind_nlb",
+    "two_enis_two_eips",
+]
 
 # What `vpcsim demo` asks of the demo network: (question, source, destination, protocol, port).
 DEMO_QUESTIONS: list[tuple[str, object, object, str, int | None]] = [

@@ -20,7 +20,8 @@ import numpy.typing as npt
 from vpcsim.addr import IPNetwork, parse_protocol, protocol_name
 from vpcsim.engine.endpoints import INTERNET, load_balancer_named
 from vpcsim.engine.health import dns_nodes
-from vpcsim.errors import InvalidFlowError
+from vpcsim.errors import InvalidEndpointError, InvalidFlowError
+from vpcsim.model.addresses import ElasticIp
 from vpcsim.model.interface import NetworkInterface
 from vpcsim.query.ends import cidrs_named, ends, group_label
 from vpcsim.query.headerspace import Cells, End, Line, Question, line_of, merge_ranges, ranges_of, run
@@ -104,7 +105,14 @@ def open_ports(
 
 def _single_destination(net: Network, dst: object, line: Line, outside: bool) -> list[End]:
     """The address trace would send to: the public IP (or IPv6) from outside, the private IP from inside; or the
-    IP given."""
+    IP given (an Elastic IP is its public address, as for trace)."""
+    named = net._by_name(dst)
+    if isinstance(named, str) and named.strip() in net:
+        named = net.get(named.strip())
+    if isinstance(named, ElasticIp):
+        if named.network_interface is None:
+            raise InvalidEndpointError(f"destination {named.id} ({named.public_ip}) is not associated with anything.")
+        dst = named.public_ip
     found = ends(net, dst, "destination", line, outside_peer=outside)
     if isinstance(dst, str | ipaddress.IPv4Address | ipaddress.IPv6Address) and _is_address(dst):
         return found  # the address given

@@ -35,6 +35,7 @@ from vpcsim.engine.trace import (
 )
 from vpcsim.engine.verdict import Disposition, Hop, Packet
 from vpcsim.errors import InvalidFlowError
+from vpcsim.model.base import Resource
 from vpcsim.model.gateways import EgressOnlyInternetGateway, NatGateway
 from vpcsim.model.interface import ConnectionTracking, Instance, NetworkInterface
 from vpcsim.model.security_group import SecurityGroupRule
@@ -435,7 +436,7 @@ class Simulator:
         """
         if isinstance(src, Container):
             src = src.instance
-        source, destination = resolve_endpoints(self.net, src, dst, ip_version)
+        source, destination = resolve_endpoints(self.net, self.net._by_name(src), self.net._by_name(dst), ip_version)
         packet, ephemeral = flow_packet(source, destination, protocol, port, src_port)
         if ephemeral:
             packet = attrs.evolve(packet, src_port=self._client_port(packet))
@@ -847,6 +848,8 @@ class Simulator:
     def _resource(self, ref: object, kind: type[R], noun: str) -> R:
         """An object or id of this network; an instance stands for its primary ENI and an ENI for its instance."""
         found = self.net._by_name(ref)  # an id or a Name tag
+        if isinstance(found, Resource):  # an object of the network this one was copied from stands for its id
+            found = found.id
         if isinstance(found, str):
             found = self.net._index.get(found)
         if kind is NetworkInterface and isinstance(found, Instance):
