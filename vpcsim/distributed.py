@@ -24,6 +24,7 @@ index, never gathered: write it out with ``.to_parquet()`` when it is larger tha
 from __future__ import annotations
 
 import math
+import re
 from typing import TYPE_CHECKING, Any
 
 from vpcsim.engine.evaluate import DEFAULT_CHUNK, Evaluation, evaluate_chunks
@@ -163,21 +164,48 @@ def evaluate(
         futures = [dask.submit(_offset, shared, piece, a, chunk, pure=False)
                    for piece, (a, _) in zip(pieces, bounds, strict=True)]  # fmt: skip
     try:
-        parts: list[Evaluation] = dask.gather(futures)
+        parts: list[Evaluation] = _gather_in_order(dask, futures)
     finally:
         dask.cancel([*futures, shared])
     return parts[0] if len(parts) == 1 else Evaluation._concat(parts)
 
 
+def _gather_in_order(dask: Any, futures: list[Any]) -> list[Evaluation]:
+    """The tasks' results in order; when tasks failed, the error of the first in batch order (as the serial walk
+    raises the first invalid flow's), not of whichever failed first."""
+    from distributed import wait
+
+    wait(futures)  # type: ignore[no-untyped-call]
+    for future in futures:
+        if future.status == "error":
+            future.result()  # raises the task's exception
+    return dask.gather(futures)  # type: ignore[no-any-return]
+
+
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
-    """Categorical columns as plain objects: partitions made apart must not disagree on categories."""
-    return frame.astype(dict.fromkeys(("src", "dst", "protocol"), object))
+    """Typed columns, so partitions made apart agree and the result has a schema (Parquet): categoricals and
+    objects (dispositions, codes, ids, rules that are numbers or ids) become pandas strings, None becoming NA."""
+    out = frame.copy()
+    for name, column in frame.items():
+        if column.dtype == object or str(column.dtype) == "category":
+            out[name] = column.map(lambda v: None if v is None else str(v)).astype("string")
+    return out
+
+
+_FLOW_ERROR = re.compile(r"^flow (\d+): ", re.S)
 
 
 def _evaluate_partition(frame: pd.DataFrame, net: Network, chunk: int) -> pd.DataFrame:
     from vpcsim.engine.evaluate import evaluate as serial
+    from vpcsim.errors import InvalidEndpointError, InvalidFlowError
 
-    out = _plain(serial(net, FlowBatch.from_frame(frame), chunk=chunk).frame())
+    try:
+        out = _plain(serial(net, FlowBatch.from_frame(frame), chunk=chunk).frame())
+    except (InvalidFlowError, InvalidEndpointError) as exc:  # name the row by its index label, not its position here
+        found = _FLOW_ERROR.match(str(exc))
+        if found is None:
+            raise
+        raise type(exc)(f"flow {frame.index[int(found.group(1))]}: {str(exc)[found.end() :]}") from None
     out.index = frame.index
     return out
 
@@ -188,7 +216,10 @@ def evaluate_frame(net: Network, flows: Any, *, client: Any = None, chunk: int =
     ``flows`` has the columns :meth:`vpcsim.FlowBatch.from_frame` reads (``src``, ``dst``, ``protocol``, ``port``,
     optional ``src_port`` and ``ip_version``); a pandas DataFrame or a :class:`~vpcsim.FlowBatch` is split into
     partitions first. The result has :meth:`vpcsim.Evaluation.frame`'s columns, one row per flow with the input's
-    index, and stays on the cluster until computed (``.compute()``, ``.to_parquet(path)``, aggregations).
+    index, and stays on the cluster until computed (``.compute()``, ``.to_parquet(path)``, aggregations). Its text
+    columns are pandas strings (dispositions and rules as text, NA where the serial frame has None), so every
+    partition has the same schema. An invalid flow raises what the serial path raises, naming the row by its index
+    label.
     """
     _check_sizes(chunk, None)
     dask = get_client(client)

@@ -237,6 +237,8 @@ def _connecting(
         if v.delivered[i] and not v.connected[i]:
             verdict = f"delivered, reply {v.reply_disposition[i]} {v.reply_explanation[i] or ''}".strip()
             where = [str(x) for x in (v.reply_kind[i], v.reply_component[i]) if x is not None]
+            if v.reply_rule[i] is not None:
+                where.append(f"rule {v.reply_rule[i]}")
         port_text = "" if p is None else f" {p}" + ("" if sp is None else f" from port {sp}")
         lines.append(f"  {s} -> {d} {protocol_name(number)}{port_text}: {verdict}" +
                      (f" at {' '.join(where)}" if where else ""))  # fmt: skip

@@ -43,16 +43,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def _source(config: pytest.Config) -> tuple[str, str] | None:
     """(kind, path) of the network to load: the command line wins over the ini file; two kinds are an error."""
-    found = []
-    for key, flag, _ in _SOURCES:
-        value = config.getoption(f"vpcsim_{key}")
-        if value is None and config.getini(f"vpcsim_{key}"):
-            value = str(config.rootpath / config.getini(f"vpcsim_{key}"))
-        if value:
-            found.append((key, str(value), flag))
-    if len(found) > 1:
-        raise pytest.UsageError("Give one of --vpcsim-aws and --vpcsim-terraform, not both.")
-    return (found[0][0], found[0][1]) if found else None
+    given = [(key, str(config.getoption(f"vpcsim_{key}"))) for key, _, _ in _SOURCES
+             if config.getoption(f"vpcsim_{key}")]  # fmt: skip
+    if not given:
+        given = [(key, str(config.rootpath / config.getini(f"vpcsim_{key}"))) for key, _, _ in _SOURCES
+                 if config.getini(f"vpcsim_{key}")]  # fmt: skip
+    if len(given) > 1:
+        raise pytest.UsageError("Give one of --vpcsim-aws and --vpcsim-terraform (or vpcsim_aws and "
+                                "vpcsim_terraform in the ini file), not both.")  # fmt: skip
+    return given[0] if given else None
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
@@ -73,7 +72,8 @@ def _vpcsim_loaded(pytestconfig: pytest.Config) -> Network:
     try:
         return load_aws(path) if kind == "aws" else load_terraform(path)
     except (VpcsimError, OSError) as err:
-        pytest.fail(f"vpcsim could not load {path} ({kind}): {err}", pytrace=False)
+        problem = str(err)
+    pytest.fail(f"vpcsim could not load {path} ({kind}): {problem}", pytrace=False)  # outside except: no chain
 
 
 @pytest.fixture

@@ -738,8 +738,8 @@ _RESERVED_HEAD = 4  # AWS reserves a subnet's first four addresses and its last 
 
 
 def addresses(subnet: Subnet, *, ip_version: int = 4, free: bool = False) -> st.SearchStrategy[IPAddress]:
-    """Addresses an interface in ``subnet`` may have: inside its CIDR, outside AWS's reserved five (the first four
-    and the last of an IPv4 block, the first four of an IPv6 one).
+    """Addresses an interface in ``subnet`` may have: inside its CIDR, outside the five AWS reserves in every block
+    (the first four and the last, SPEC E4).
 
     Parameters
     ----------
@@ -771,7 +771,7 @@ def addresses(subnet: Subnet, *, ip_version: int = 4, free: bool = False) -> st.
     if block is None:
         raise InvalidArgument(f"{subnet.id} has no IPv6 block: give ip_version=4.")
     low = int(block.network_address) + _RESERVED_HEAD
-    high = int(block.broadcast_address) - (1 if ip_version == 4 else 0)
+    high = int(block.broadcast_address) - 1
     make = ipaddress.IPv4Address if ip_version == 4 else ipaddress.IPv6Address
     drawn: st.SearchStrategy[IPAddress] = st.integers(low, high).map(make)
     if free:
@@ -985,14 +985,19 @@ def _route_choices(net: Network, table: RouteTable) -> list[str]:
             if c not in taken and not any(ipaddress.IPv4Network(c).subnet_of(v) for v in inside)]  # fmt: skip
 
 
+def _routable(net: Network) -> list[RouteTable]:
+    """Tables that take everyday routes: not gateway route tables (R7: those route only to the VPC's subnets)."""
+    return [t for t in net.route_tables if not net._is_gateway_table(t)]
+
+
 def _create_route(draw: st.DrawFn, net: Network) -> Edit:
-    table = draw(st.sampled_from([t for t in net.route_tables if _route_targets(net, t) and _route_choices(net, t)]))
+    table = draw(st.sampled_from([t for t in _routable(net) if _route_targets(net, t) and _route_choices(net, t)]))
     destination = draw(st.sampled_from(_route_choices(net, table)))
     return _edit("create_route", table.id, destination, draw(st.sampled_from(_route_targets(net, table))))
 
 
 def _static_routes(net: Network) -> list[tuple[RouteTable, str]]:
-    return [(t, r.destination_key) for t in net.route_tables for r in t.routes
+    return [(t, r.destination_key) for t in _routable(net) for r in t.routes
             if r.origin == "CreateRoute" and r.destination is not None and not r.target.startswith("vpce-")
             and r.destination.version == 4]  # fmt: skip
 
@@ -1029,15 +1034,10 @@ _EDIT_MAKERS = (
     _EditMaker(lambda n: any(g.ingress or g.egress for g in n.security_groups), _revoke),
     _EditMaker(lambda n: bool(n.network_acls), _nacl_entry),
     _EditMaker(lambda n: any(a.entries for a in n.network_acls), _delete_nacl_entry),
-    _EditMaker(lambda n: any(_route_targets(n, t) and _route_choices(n, t) for t in n.route_tables), _create_route),
+    _EditMaker(lambda n: any(_route_targets(n, t) and _route_choices(n, t) for t in _routable(n)), _create_route),
     _EditMaker(lambda n: any(_route_targets(n, t, d) for t, d in _static_routes(n)), _replace_route),
     _EditMaker(lambda n: bool(_static_routes(n)), _delete_route),
     _EditMaker(lambda n: bool(n.instances), _source_dest_check),
     _EditMaker(lambda n: any(i.state in ("running", "stopped") for i in n.instances), _stop_start),
     _EditMaker(lambda n: bool(n.subnets), _fail_restore),
 )
-
-
-def _hypothesis_setup_hook() -> None:
-    """Registered under the ``hypothesis`` entry point: ``st.from_type(vpcsim.Network)`` draws :func:`networks`."""
-    st.register_type_strategy(Network, networks())
