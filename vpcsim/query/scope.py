@@ -20,7 +20,7 @@ import attrs
 import numpy as np
 
 from vpcsim.addr import protocol_name
-from vpcsim.engine.endpoints import INTERNET, InternetHost
+from vpcsim.engine.endpoints import INTERNET, InternetHost, load_balancer_named
 from vpcsim.errors import VpcsimError
 from vpcsim.model.base import Resource
 from vpcsim.model.gateways import EgressOnlyInternetGateway, InternetGateway
@@ -402,6 +402,8 @@ def _matchers(net: Network, spec: object) -> list[Any]:
         if isinstance(found, str) and found in net:
             found = net.get(found)
         if not isinstance(found, Resource):
+            found = load_balancer_named(net, item)  # by name or DNS name, as trace takes it
+        if not isinstance(found, Resource):
             raise ScopeError(f"through {item!r} is neither a resource of this network nor a type ({sorted(_TYPES)}).")
         ids = {found.id}
         if isinstance(found, Instance):
@@ -430,8 +432,16 @@ def _subtract(net: Network, path: Path, exclude: PathSpec) -> Path | None:
     if not path.ports:
         return path  # a port statement does not cover a protocol without ports
     lo, hi = parse_ports(exclude.ports)
-    rest = [r for a, b in path.ports for r in ((a, min(b, lo - 1)), (max(a, hi + 1), b)) if r[0] <= r[1]]
-    return attrs.evolve(path, ports=merge_ranges(rest)) if rest else None
+    rest = merge_ranges(r for a, b in path.ports for r in ((a, min(b, lo - 1)), (max(a, hi + 1), b)) if r[0] <= r[1])
+    if not rest:
+        return None
+    src, dst, number, port, src_port = path.example
+    if port is not None and any(a <= port <= b for a, b in rest):
+        return attrs.evolve(path, ports=rest)
+    # the example's port was excluded: show a flow the finding still holds (same path: the cell's verdict)
+    example = (src, dst, number, rest[0][0], src_port)
+    trace = net.trace(src, dst, number, rest[0][0], src_port, ip_version=path.trace.packet.version)
+    return attrs.evolve(path, ports=rest, example=example, trace=trace)
 
 
 def _covers(net: Network, spec: object, path: Path, side: str) -> bool:

@@ -2,8 +2,8 @@
 
 Options (or the ini keys ``vpcsim_aws`` / ``vpcsim_terraform``)::
 
-    pytest --vpcsim-aws exports/          # describe-* JSON: a file, a folder, Batfish's aws_configs layout
-    pytest --vpcsim-terraform plan.json   # `terraform show -json` output or a .tfstate file
+    pytest --vpcsim-aws=exports/          # describe-* JSON: a file, a folder, Batfish's aws_configs layout
+    pytest --vpcsim-terraform=plan.json   # `terraform show -json` output or a .tfstate file
 
 Fixtures:
 
