@@ -11,6 +11,7 @@ from __future__ import annotations
 import attrs
 
 import vpcsim
+from vpcsim.examples import two_enis_two_eips
 
 
 @attrs.frozen
@@ -29,26 +30,13 @@ class Seeds:
 
 
 def build_seeds(*, https: bool = False) -> Seeds:
-    """The seeds network; ``https`` adds one last rule (HTTPS from anywhere on ``my-sg-1``)."""
-    net = vpcsim.Network(seed=11)
-    vpc = net.create_vpc("10.0.0.0/16", name="seeds")
-    igw = net.create_internet_gateway(name="seeds-igw")
-    net.attach_internet_gateway(igw, vpc)
-    subnet = net.create_subnet(vpc, "10.0.1.0/24", az="us-east-1a", name="seeds-public")
-    public_rt = net.create_route_table(vpc, name="seeds-public-rt")
-    net.create_route(public_rt, "0.0.0.0/0", igw)
-    net.associate_route_table(public_rt, subnet)
-    sg1 = net.create_security_group(vpc, "my-sg-1", description="HTTP from anywhere")
-    net.authorize_security_group_ingress(sg1, protocol="tcp", ports=80, cidr="0.0.0.0/0")
-    sg2 = net.create_security_group(vpc, "my-sg-2", description="no inbound")
-    instance = net.run_instance(subnet, instance_type="t2.micro", security_groups=[sg1], private_ip="10.0.1.10")
-    eth0 = instance.primary_network_interface
-    eth1 = net.create_network_interface(subnet, security_groups=[sg2], private_ip="10.0.1.11")
-    net.attach_network_interface(eth1, instance, device_index=1)
-    eip0 = net.allocate_address(name="eip-eth0")
-    net.associate_address(eip0, network_interface=eth0)
-    eip1 = net.allocate_address(name="eip-eth1")
-    net.associate_address(eip1, network_interface=eth1)
+    """The seeds network (:func:`vpcsim.examples.two_enis_two_eips`); ``https`` adds one last rule (HTTPS from
+    anywhere on ``my-sg-1``)."""
+    net = two_enis_two_eips()
+    (vpc,), (igw,), (subnet,), (instance,) = net.vpcs, net.internet_gateways, net.subnets, net.instances
+    sg1, sg2 = (next(g for g in net.security_groups if g.group_name == name) for name in ("my-sg-1", "my-sg-2"))
+    eth0, eth1 = instance.network_interfaces
+    eip0, eip1 = (next(e for e in net.elastic_ips if e.name == name) for name in ("eip-eth0", "eip-eth1"))
     if https:
         net.authorize_security_group_ingress(sg1, protocol="tcp", ports=443, cidr="0.0.0.0/0")
     return Seeds(net, vpc, igw, subnet, sg1, sg2, instance, eth0, eth1, eip0, eip1)
