@@ -240,6 +240,7 @@ def evaluate_frame(net: Network, flows: Any, *, client: Any = None, chunk: int =
     from vpcsim.engine.compile import compile_network
 
     meta = _plain(Evaluation._empty(compile_network(net)).frame())
+    meta.index = flows._meta.index  # the input's index (name and type): the partitions keep it
     return flows.map_partitions(_evaluate_partition, _scattered(dask, net), chunk, meta=meta)
 
 
