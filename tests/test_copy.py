@@ -172,3 +172,21 @@ def test_a_refused_operation_does_not_shift_the_ids_issued_later(
         refusal(clone, parts | {"other": other})
 
     assert grow(clone, parts["vpc"]) == grow(net, parts["vpc"])  # type: ignore[arg-type]
+
+
+def test_a_network_with_a_simulator_pickles_without_it() -> None:
+    """A Dask worker gets the network by pickle: simulators following it stay behind, the compiled tables go."""
+    import pickle
+
+    from vpcsim.engine.compile import compile_network
+    from vpcsim.examples import demo_network
+
+    net = demo_network()
+    compile_network(net)
+    vpcsim.Simulator(net)
+    clone = pickle.loads(pickle.dumps(net))
+    assert clone.snapshot() == net.snapshot()
+    assert clone._observers == []
+    assert clone._compiled is not None
+    assert clone._compiled.version == clone.version
+    assert clone.trace("web", "db", "tcp", 5432).explanation == net.trace("web", "db", "tcp", 5432).explanation

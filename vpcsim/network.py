@@ -677,6 +677,14 @@ class Network:
         """
         yield self.copy()
 
+    def __getstate__(self) -> dict[str, Any]:
+        """What pickling keeps (a Dask worker's copy): everything but the simulators following this network, and the
+        graph and health caches (rebuilt on demand). The compiled tables travel, so workers never compile."""
+        state = dict(self.__dict__)
+        state["_observers"] = []
+        state["_graph"] = state["_health"] = None
+        return state
+
     def __deepcopy__(self, memo: dict[int, Any]) -> Network:
         clone = Network.__new__(Network)
         memo[id(self)] = clone
