@@ -322,6 +322,16 @@ def test_an_invalid_flow_in_a_late_partition_names_its_row(
     assert str(dask.value) == str(serial.value)
 
 
+def test_an_invalid_flow_in_a_partition_is_named_by_its_index_label(client: Any) -> None:
+    """Rows labelled by the user: the error names the bad row's label, which the user can look up."""
+    frame = pd.DataFrame({"src": "api", "dst": "db", "protocol": "tcp", "port": 5432},
+                         index=[f"row-{k}" for k in range(40)])  # fmt: skip
+    frame.loc["row-37", "src"] = "no-such-host"
+    flows = dd.from_pandas(frame, npartitions=4)
+    with pytest.raises(InvalidEndpointError, match=r"^flow row-37: source 'no-such-host' is neither"):
+        demo_network().evaluate(flows, backend="dask", client=client).compute()
+
+
 # ------------------------------------------------------------------------------------------ exact queries
 
 
