@@ -89,9 +89,7 @@ def _scattered(client: Any, net: Network) -> Any:
 
 def _evaluate_slice(net: Network, flows: FlowBatch, start: int, stop: int, chunk: int) -> Evaluation:
     """A worker's task: the verdicts of flows ``start..stop`` of a (lazy, shared) batch."""
-    piece = flows.take(slice(start, stop))
-    parts = list(evaluate_chunks(net, piece, chunk=chunk, start=start))
-    return parts[0] if len(parts) == 1 else Evaluation._concat(parts)
+    return _offset(net, flows.take(slice(start, stop)), start, chunk)
 
 
 def _offset(net: Network, piece: FlowBatch, start: int, chunk: int) -> Evaluation:
@@ -203,22 +201,18 @@ class _Placed:
     (no join at the end), string codes renumbered onto one table."""
 
     def __init__(self, total: int) -> None:
+        from vpcsim.engine.evaluate import StringTable
+
         self.total = total
         self.arrays: dict[str, Any] = {}
-        self.values: list[Any] = []
-        self._index: dict[tuple[type, Any], int] = {}
+        self.strings = StringTable()
 
     def put(self, start: int, part: Evaluation) -> None:
         import numpy as np
 
         from vpcsim.engine.evaluate import _STRING_FIELDS
 
-        renumber = np.empty(len(part.values) + 1, dtype=np.int32)
-        renumber[-1] = -1  # None stays None
-        for k, value in enumerate(part.values):
-            renumber[k] = self._index.setdefault((type(value), value), len(self._index))
-            if renumber[k] == len(self.values):
-                self.values.append(value)
+        renumber = self.strings.renumber(part)
         columns = {**part.codes, **{name: getattr(part, name) for name in _ARRAYS}}
         stop = start + len(part)
         for name, column in columns.items():
@@ -228,7 +222,7 @@ class _Placed:
 
     def evaluation(self) -> Evaluation:
         codes = {name: column for name, column in self.arrays.items() if name not in _ARRAYS}
-        return Evaluation(codes, self.values, *(self.arrays[name] for name in _ARRAYS))
+        return Evaluation(codes, self.strings.values, *(self.arrays[name] for name in _ARRAYS))
 
 
 _ARRAYS = ("src_hi", "src_lo", "dst_hi", "dst_lo", "version", "protocol", "src_port", "dst_port")

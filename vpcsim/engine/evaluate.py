@@ -463,25 +463,38 @@ def _names_load_balancer(net: Network, endpoint: object, names: set[str]) -> boo
 _STRING_FIELDS = ("component", "kind", "rule", "reply_component", "reply_kind", "reply_rule")
 
 
-def _common_strings(parts: list[Evaluation]) -> tuple[list[Any], list[Evaluation]]:
-    """One string table for parts with their own: each part's codes renumbered onto it (-1, None, stays -1)."""
-    index: dict[tuple[type, Any], int] = {}
-    values: list[Any] = []
-    out = []
-    for part in parts:
-        renumber = np.empty(len(part.values) + 1, dtype=np.int32)
-        renumber[-1] = -1
+class StringTable:
+    """One string table for evaluations interned apart (a distributed evaluation's workers each intern the strings
+    their scalar walks meet): :meth:`renumber` maps a part's codes onto it."""
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+        self._index: dict[tuple[type, Any], int] = {}
+
+    def renumber(self, part: Evaluation) -> npt.NDArray[np.int32]:
+        """Old code -> new code for ``part``'s string fields (index with a code array; -1, None, stays -1)."""
+        table = np.empty(len(part.values) + 1, dtype=np.int32)
+        table[-1] = -1
         for k, value in enumerate(part.values):
             key = (type(value), value)
-            if key not in index:
-                index[key] = len(values)
-                values.append(value)
-            renumber[k] = index[key]
+            if key not in self._index:
+                self._index[key] = len(self.values)
+                self.values.append(value)
+            table[k] = self._index[key]
+        return table
+
+
+def _common_strings(parts: list[Evaluation]) -> tuple[list[Any], list[Evaluation]]:
+    """One string table for parts with their own: each part's codes renumbered onto it."""
+    strings = StringTable()
+    out = []
+    for part in parts:
+        renumber = strings.renumber(part)
         codes = dict(part.codes)
         for name in _STRING_FIELDS:
             codes[name] = renumber[codes[name]]
         out.append(attrs.evolve(part, codes=codes))
-    return values, out
+    return strings.values, out
 
 
 def evaluate(net: Network, flows: FlowBatch, *, chunk: int = DEFAULT_CHUNK) -> Evaluation:
